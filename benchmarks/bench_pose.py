@@ -1,0 +1,106 @@
+"""Per-stage cost of PoseEstimator on a moving 640x480 clip, and the overhead around invoke().
+
+The clip is the astronaut photo drifting and zooming a little each frame, so the
+BlazePose tracker re-crops every frame as it would on a camera, instead of seeing
+one frozen image.
+
+    python benchmarks/bench_pose.py --frames 300 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+import sys
+import time
+
+import cv2
+import numpy as np
+from skimage import data
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'pose_ros'))
+
+from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions  # noqa: E402
+
+WIDTH, HEIGHT = 640, 480
+STAGES = ('preprocess', 'invoke', 'decode', 'tracking', 'smoothing', 'total')
+
+
+def make_clip(frames: int) -> list[np.ndarray]:
+    """Astronaut on a 640x480 frame, swaying +-40 px and zooming +-6 %, one cycle per 4 s."""
+    photo = data.astronaut()
+    clip = []
+    for i in range(frames):
+        phase = 2 * math.pi * i / 120.0
+        scale = 0.85 * (1.0 + 0.06 * math.sin(phase * 0.5))
+        dx = 40.0 * math.sin(phase)
+        dy = 10.0 * math.cos(phase)
+        m = np.array([[scale, 0.0, WIDTH / 2 - scale * 256 + dx],
+                      [0.0, scale, HEIGHT / 2 - scale * 256 + dy]])
+        clip.append(cv2.warpAffine(photo, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE))
+    return clip
+
+
+def default_model(model_type: str) -> str:
+    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
+    return str(root / 'pose_landmark_full.tflite') if model_type in ('auto', 'blazepose') else ''
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--frames', type=int, default=300)
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--model-type', default='blazepose')
+    parser.add_argument('--model', default='', help='model file (default: BlazePose full)')
+    parser.add_argument('--no-smoothing', action='store_true')
+    parser.add_argument('--warmup', type=int, default=10)
+    args = parser.parse_args(argv)
+
+    model = args.model or default_model(args.model_type)
+    if not model:
+        parser.error(f'--model is required for --model-type {args.model_type}')
+    options = PoseEstimatorOptions(model_path=model, model_type=args.model_type,
+                                   num_threads=args.threads, smoothing=not args.no_smoothing)
+    clip = make_clip(args.frames)
+    records = {stage: [] for stage in STAGES}
+    found = 0
+    with PoseEstimator(options) as estimator:
+        for i in range(args.warmup):
+            estimator.estimate(clip[i % len(clip)], i / 30.0)
+        estimator.reset()
+        runs_before = getattr(estimator._adapter, 'detector_runs', 0)
+        start = time.perf_counter()
+        for i, frame in enumerate(clip):
+            result = estimator.estimate(frame, i / 30.0)
+            found += len(result.poses) > 0
+            for stage in STAGES:
+                records[stage].append(result.timings.get(stage, 0.0))
+        wall = time.perf_counter() - start
+        detector_runs = getattr(estimator._adapter, 'detector_runs', None)
+        if detector_runs is not None:
+            detector_runs -= runs_before
+
+    print(f'model {Path(model).name} ({estimator.family}), {args.frames} frames '
+          f'{WIDTH}x{HEIGHT}, {args.threads} threads, smoothing '
+          f'{"off" if args.no_smoothing else "on"}')
+    print(f'{"stage":<12}{"mean ms":>10}{"p50 ms":>10}{"p95 ms":>10}')
+    for stage in STAGES:
+        ms = np.array(records[stage]) * 1e3
+        print(f'{stage:<12}{ms.mean():>10.3f}{np.percentile(ms, 50):>10.3f}'
+              f'{np.percentile(ms, 95):>10.3f}')
+    invoke = np.array(records['invoke'])
+    around = np.array(records['total']) - invoke
+    print(f'around-invoke / invoke: {around.sum() / invoke.sum():.3f} '
+          f'(mean {around.mean() * 1e3:.3f} ms vs {invoke.mean() * 1e3:.3f} ms)')
+    print(f'frames/s: {args.frames / wall:.1f} (wall), '
+          f'{1.0 / np.mean(records["total"]):.1f} (estimate() mean)')
+    print(f'frames with a person: {found}/{args.frames}'
+          + (f', detector runs: {detector_runs}' if detector_runs is not None else ''))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

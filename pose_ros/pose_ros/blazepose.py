@@ -1,0 +1,284 @@
+"""BlazePose: a person detector that runs only to (re)acquire, and a landmark model that tracks.
+
+The landmark model is accurate only on an upright, centred crop of the body, so
+the detector's job is to give that crop (centre, size, rotation) once; after
+that each frame's landmarks give the next frame's crop and the costlier detector
+stays idle until the person is lost. Model formats follow MediaPipe's pose
+graphs (pose_detection_cpu, pose_landmarks_to_roi, tensors_to_pose_landmarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+import time
+
+import cv2
+import numpy as np
+
+from pose_ros.keypoints import Pose
+from pose_ros.preprocess import crop_rotated, letterbox
+from pose_ros.runtime import Runtime
+
+DETECTOR_SIZE = 224
+LANDMARK_SIZE = 256
+NUM_LANDMARKS = 39  # 33 body landmarks + 2 alignment points (33, 34) + 4 unused
+# The detector's SSD head (MediaPipe SsdAnchorsCalculator options for this model).
+ANCHOR_STRIDES = (8, 16, 32, 32, 32)
+# Detector keypoints: 0 mid-hip centre, 1 full-body size/rotation point (2, 3: upper body).
+# The landmark model reports the same pair as landmarks 33 and 34.
+ROI_SCALE = 1.25          # margin the landmark model was trained with around 2x|hip->scale point|
+# Tracking: a new crop moves only partly towards what the landmarks suggest while the change
+# is jitter-sized (below ROI_FOLLOW of the crop), so a still person gets a still crop and
+# still keypoints; bigger moves are followed at once.
+ROI_FOLLOW = 0.1
+ROI_MIN_BLEND = 0.2
+NMS_IOU = 0.3             # MediaPipe's weighted NMS threshold for this detector
+SCORE_CLIP = 100.0
+# BlazePose landmark index for each COCO-17 keypoint, in COCO order (person's left/right).
+COCO_FROM_BLAZEPOSE = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+_BODY = slice(0, 33)
+
+
+def ssd_anchor_centers(input_size: int = DETECTOR_SIZE,
+                       strides: tuple[int, ...] = ANCHOR_STRIDES) -> np.ndarray:
+    """Return (N, 2) anchor centres, normalized, in the order the detector emits boxes.
+
+    The model uses fixed-size anchors (every anchor is 1x1), so only centres matter.
+    Consecutive layers with the same stride share one feature map and each adds two
+    anchors per cell (aspect ratio 1 and the interpolated scale).
+    """
+    centers = []
+    i = 0
+    while i < len(strides):
+        stride = strides[i]
+        layers = 1
+        while i + layers < len(strides) and strides[i + layers] == stride:
+            layers += 1
+        fm = math.ceil(input_size / stride)
+        coords = (np.arange(fm, dtype=np.float32) + 0.5) / fm
+        yy, xx = np.meshgrid(coords, coords, indexing='ij')
+        cell = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        centers.append(np.repeat(cell, 2 * layers, axis=0))
+        i += layers
+    return np.concatenate(centers).astype(np.float32)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -SCORE_CLIP, SCORE_CLIP)))
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A square, rotated region of the source image in which the landmark model looks."""
+
+    center: tuple[float, float]
+    size: float
+    angle: float  # radians, image coordinates (positive = clockwise on screen)
+
+    @staticmethod
+    def from_alignment(hip: np.ndarray, scale_point: np.ndarray) -> Roi:
+        """Build the region from the hip centre and the full-body scale point.
+
+        The scale point lies on a circle around the hips that encloses the body, in the
+        direction of the head, so its direction gives the rotation that makes the body
+        upright and twice its distance the body's extent.
+        """
+        dx, dy = float(scale_point[0] - hip[0]), float(scale_point[1] - hip[1])
+        angle = math.pi / 2 - math.atan2(-dy, dx)
+        angle = (angle + math.pi) % (2 * math.pi) - math.pi
+        size = 2.0 * math.hypot(dx, dy) * ROI_SCALE
+        return Roi((float(hip[0]), float(hip[1])), size, angle)
+
+    def follow(self, target: Roi) -> Roi:
+        """Move towards ``target``: damped for jitter-sized changes, at once for real motion."""
+        dx, dy = target.center[0] - self.center[0], target.center[1] - self.center[1]
+        dangle = (target.angle - self.angle + math.pi) % (2 * math.pi) - math.pi
+        change = max(math.hypot(dx, dy) / self.size, abs(target.size - self.size) / self.size,
+                     abs(dangle) / math.pi)
+        w = min(1.0, max(ROI_MIN_BLEND, change / ROI_FOLLOW))
+        return Roi((self.center[0] + w * dx, self.center[1] + w * dy),
+                   self.size + w * (target.size - self.size), self.angle + w * dangle)
+
+
+@dataclass
+class Detection:
+    """The detector's best person, in source pixels."""
+
+    score: float
+    box: np.ndarray        # (4,) x_min, y_min, x_max, y_max of the face
+    keypoints: np.ndarray  # (4, 2)
+
+
+class BlazePose:
+    """Single-person BlazePose adapter: ``infer`` returns at most one ``Pose``."""
+
+    family: str = 'blazepose'
+
+    def __init__(self, landmark: Runtime, detector: Runtime, *,
+                 min_detection_score: float = 0.5, min_tracking_score: float = 0.5) -> None:
+        _check_model(landmark, 'landmark', (1, LANDMARK_SIZE, LANDMARK_SIZE, 3),
+                     {(1, NUM_LANDMARKS * 5), (1, 1)})
+        anchors = ssd_anchor_centers()
+        _check_model(detector, 'detector', (1, DETECTOR_SIZE, DETECTOR_SIZE, 3),
+                     {(1, len(anchors), 12), (1, len(anchors), 1)})
+        for name, value in (('min_detection_score', min_detection_score),
+                            ('min_tracking_score', min_tracking_score)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f'{name} must be within [0, 1], got {value}')
+        self.landmark = landmark
+        self.detector = detector
+        self.min_detection_score = float(min_detection_score)
+        self.min_tracking_score = float(min_tracking_score)
+        self._anchors = anchors
+        shapes = [o.shape for o in landmark.outputs]
+        self._landmark_outputs = [shapes.index((1, NUM_LANDMARKS * 5)), shapes.index((1, 1))]
+        shapes = [o.shape for o in detector.outputs]
+        self._detector_outputs = [shapes.index((1, len(anchors), 12)),
+                                  shapes.index((1, len(anchors), 1))]
+        self._landmark_input = np.empty((LANDMARK_SIZE, LANDMARK_SIZE, 3), np.float32)
+        self._roi: Roi | None = None
+        self._preprocess_s = 0.0
+        self._invoke_s = 0.0
+        self.detector_runs = 0
+        self.timings: dict[str, float] = {'preprocess': 0.0, 'invoke': 0.0, 'decode': 0.0}
+
+    @property
+    def roi(self) -> Roi | None:
+        """The region the next ``infer`` will look in; None when the detector must run."""
+        return self._roi
+
+    @roi.setter
+    def roi(self, roi: Roi | None) -> None:
+        """Look in ``roi`` next (e.g. a region from another detector); None searches afresh."""
+        if roi is not None and not roi.size > 0:
+            raise ValueError(f'Roi.size must be > 0 source pixels, got {roi.size}')
+        self._roi = roi
+
+    def reset(self) -> None:
+        """Forget the tracked person so the next frame is searched from scratch."""
+        self._roi = None
+
+    def infer(self, rgb: np.ndarray) -> list[Pose]:
+        """Find the person in an RGB uint8 image; coordinates are source pixels."""
+        _check_rgb(rgb)
+        start = time.perf_counter()
+        self._preprocess_s = 0.0
+        self._invoke_s = 0.0
+        poses: list[Pose] = []
+        roi = self._roi
+        if roi is None:
+            detection = self.detect(rgb)
+            if detection is not None:
+                roi = Roi.from_alignment(detection.keypoints[0], detection.keypoints[1])
+        if roi is not None and roi.size >= 1.0:
+            pose, next_roi = self._landmarks(rgb, roi)
+            if pose is not None:
+                poses.append(pose)
+            self._roi = next_roi
+        else:
+            self._roi = None
+        total = time.perf_counter() - start
+        self.timings = {'preprocess': self._preprocess_s, 'invoke': self._invoke_s,
+                        'decode': max(0.0, total - self._preprocess_s - self._invoke_s)}
+        return poses
+
+    def detect(self, rgb: np.ndarray) -> Detection | None:
+        """Run the person detector; return the best person above ``min_detection_score``."""
+        t0 = time.perf_counter()
+        image, affine = letterbox(rgb, DETECTOR_SIZE, DETECTOR_SIZE)
+        tensor = image.astype(np.float32)
+        tensor *= 1.0 / 127.5
+        tensor -= 1.0
+        self._preprocess_s += time.perf_counter() - t0
+        raw, logits = self.detector.run(tensor, outputs=self._detector_outputs)
+        self._invoke_s += self.detector.last_invoke_s
+        self.detector_runs += 1
+        raw, logits = raw[0], logits[0, :, 0]
+        candidates = np.flatnonzero(logits > _logit(self.min_detection_score))
+        if candidates.size == 0:
+            return None
+        scores = _sigmoid(logits[candidates])
+        raw = raw[candidates]
+        centers = self._anchors[candidates] * DETECTOR_SIZE
+        # Boxes: (cx, cy, w, h) offsets from the anchor centre in input pixels.
+        cxcy = raw[:, 0:2] + centers
+        half = raw[:, 2:4] * 0.5
+        boxes = np.concatenate([cxcy - half, cxcy + half], axis=1)
+        points = raw[:, 4:12].reshape(-1, 4, 2) + centers[:, np.newaxis, :]
+        # Weighted NMS, first cluster only: average the detections overlapping the best one.
+        best = int(np.argmax(scores))
+        cluster = _iou(boxes[best], boxes) > NMS_IOU
+        weights = scores[cluster] / scores[cluster].sum()
+        box = weights @ boxes[cluster]
+        points = np.tensordot(weights, points[cluster], axes=1)
+        # Model outputs are continuous pixel positions (0 = left edge); Affine uses centres.
+        inverse = affine.inverse()
+        points = inverse.apply(points - 0.5)
+        corners = inverse.apply(box.reshape(2, 2) - 0.5)
+        return Detection(float(scores[best]), corners.reshape(4), points)
+
+    def _landmarks(self, rgb: np.ndarray, roi: Roi) -> tuple[Pose | None, Roi | None]:
+        t0 = time.perf_counter()
+        crop, affine = crop_rotated(rgb, roi.center, roi.size, roi.angle,
+                                    LANDMARK_SIZE, LANDMARK_SIZE)
+        np.multiply(crop, np.float32(1.0 / 255.0), out=self._landmark_input)
+        self._preprocess_s += time.perf_counter() - t0
+        raw, flag = self.landmark.run(self._landmark_input, outputs=self._landmark_outputs)
+        self._invoke_s += self.landmark.last_invoke_s
+        # The pose flag is already a probability (the graph thresholds it at 0.5 unchanged).
+        presence = float(flag.reshape(-1)[0])
+        if presence < self.min_tracking_score:
+            return None, None
+        lm = raw.reshape(NUM_LANDMARKS, 5)
+        # Crop pixels (continuous) -> pixel centres -> source image.
+        xy = cv2.transform((lm[:, :2] - 0.5).reshape(1, -1, 2),
+                           cv2.invertAffineTransform(affine.matrix))[0]
+        # A landmark counts only if it is both unoccluded (visibility) and in frame (presence).
+        scores = np.minimum(_sigmoid(lm[_BODY, 3]), _sigmoid(lm[_BODY, 4]))
+        keypoints = np.empty((len(COCO_FROM_BLAZEPOSE), 3), np.float32)
+        keypoints[:, :2] = xy[COCO_FROM_BLAZEPOSE]
+        keypoints[:, 2] = scores[COCO_FROM_BLAZEPOSE]
+        body = xy[_BODY]
+        seen = body[scores >= 0.5]
+        if len(seen) < 2:
+            seen = body
+        box = (float(seen[:, 0].min()), float(seen[:, 1].min()),
+               float(seen[:, 0].max()), float(seen[:, 1].max()))
+        pose = Pose(keypoints=keypoints, score=presence, box=box)
+        return pose, roi.follow(Roi.from_alignment(xy[33], xy[34]))
+
+
+def _logit(p: float) -> float:
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return math.log(p / (1.0 - p))
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    lo = np.maximum(box[:2], boxes[:, :2])
+    hi = np.minimum(box[2:], boxes[:, 2:])
+    inter = np.prod(np.clip(hi - lo, 0.0, None), axis=1)
+    area = np.prod(box[2:] - box[:2])
+    areas = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def _check_model(runtime: Runtime, role: str, input_shape: tuple[int, ...],
+                 output_shapes: set[tuple[int, ...]]) -> None:
+    inputs = [i.shape for i in runtime.inputs]
+    outputs = {o.shape for o in runtime.outputs}
+    if inputs != [input_shape] or not output_shapes <= outputs:
+        raise ValueError(
+            f'{runtime.path.name!r} is not a BlazePose {role} model: expected input '
+            f'{input_shape} and outputs including {sorted(output_shapes)}, got inputs {inputs} '
+            f'and outputs {sorted(outputs)}')
+
+
+def _check_rgb(rgb: np.ndarray) -> None:
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 \
+            or rgb.dtype != np.uint8 or rgb.size == 0:
+        raise ValueError('BlazePose.infer expects an HxWx3 uint8 RGB image, got '
+                         f'{getattr(rgb, "shape", type(rgb))} {getattr(rgb, "dtype", "")}')

@@ -1,0 +1,317 @@
+"""pose_node: camera images in, COCO-17 keypoints of every person out on /pose/keypoints."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import QoSHistoryPolicy, QoSProfile, qos_profile_sensor_data
+from sensor_msgs.msg import Image
+
+from pose_ros import params
+from pose_ros.draw import draw_poses
+from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
+from pose_ros.families import FAMILIES, UnsupportedModelError
+from pose_ros.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
+from pose_ros.messages import poses_to_msg
+from pose_ros.models import ModelError, resolve_model
+from pose_ros.runtime import ModelLoadError
+from pose_ros.throttle import KeyedThrottle
+from pose_ros_msgs.msg import PersonArray
+
+try:  # cv_bridge comes with a ROS distro, not from PyPI
+    from cv_bridge import CvBridge
+except ImportError:  # pragma: no cover - depends on the installation
+    CvBridge = None
+
+IMAGE_TOPIC = 'camera/image_raw'
+
+PARAMS = (
+    params.Param('model', 'blazepose_full',
+                 'A model name from `ros2 run pose_ros fetch_model list`, or the path of a '
+                 '.tflite file (for BlazePose: the landmark model).', read_only=True),
+    params.Param('model_type', 'auto',
+                 'The model family; auto detects it from the tensors where that is unambiguous.',
+                 choices=('auto',) + FAMILIES, read_only=True),
+    params.Param('detector_path', '',
+                 'BlazePose only: the person detector; empty means the one beside the model.',
+                 read_only=True),
+    params.Param('num_threads', 2, 'CPU threads for inference.', minimum=1, maximum=64,
+                 read_only=True),
+    params.Param('delegate_path', '',
+                 'Optional TFLite external delegate library (Edge TPU, GPU).', read_only=True),
+    params.Param('max_persons', 6, 'At most this many persons per frame (multi-person models).',
+                 minimum=1, maximum=100, read_only=True),
+    params.Param('min_person_score', 0.5, 'Persons scoring below this are not reported.',
+                 minimum=0.0, maximum=1.0, read_only=True),
+    params.Param('smoothing', True, 'One Euro smoothing of keypoints over time.',
+                 read_only=True),
+    params.Param('smoothing_min_cutoff', 1.0,
+                 'One Euro minimum cutoff (Hz): lower is smoother when still, but lags more.',
+                 minimum=0.001, maximum=100.0, read_only=True),
+    params.Param('smoothing_beta', 4.0,
+                 'One Euro speed coefficient, per body size per second: higher follows fast '
+                 'movement with less lag.',
+                 minimum=0.0, maximum=100.0, read_only=True),
+    params.Param('publish_annotated', False,
+                 'Also publish the image with skeletons drawn on pose/image_annotated.'),
+    params.Param('annotated_min_score', 0.3, 'Keypoints below this score are not drawn.',
+                 minimum=0.0, maximum=1.0),
+    params.Param('image_timeout', 3.0,
+                 'Warn when no image has arrived for this many seconds.', minimum=0.1),
+    params.Param('diagnostics_period', 1.0, 'Seconds between /diagnostics reports.',
+                 minimum=0.1, maximum=60.0, read_only=True),
+)
+
+# Errors that make start-up impossible; each message says what was expected.
+STARTUP_ERRORS = (params.ParameterError, ModelError, ModelLoadError, UnsupportedModelError)
+
+
+class PoseNode(Node):
+    """Run a pose model on the newest camera frame and publish everybody's keypoints."""
+
+    def __init__(self) -> None:
+        super().__init__('pose_node')
+        self._params = params.declare(self, PARAMS)
+        p = self._params
+        resolved = resolve_model(p['model'])
+        model_type = p['model_type']
+        if model_type == 'auto' and resolved.family:
+            model_type = resolved.family
+        self._estimator = PoseEstimator(PoseEstimatorOptions(
+            model_path=resolved.model_path, model_type=model_type,
+            detector_path=p['detector_path'] or resolved.detector_path,
+            num_threads=p['num_threads'], delegate_path=p['delegate_path'],
+            max_persons=p['max_persons'], min_person_score=p['min_person_score'],
+            smoothing=p['smoothing'], smoothing_min_cutoff=p['smoothing_min_cutoff'],
+            smoothing_beta=p['smoothing_beta']))
+        self._model_name = resolved.name
+        self._bridge = CvBridge() if CvBridge is not None else None
+        params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
+
+        self._keypoints_pub = self.create_publisher(PersonArray, 'pose/keypoints', 10)
+        self._annotated_pub = self.create_publisher(
+            Image, 'pose/image_annotated', qos_profile_sensor_data)
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        # Depth 1: a frame that arrives while the last one is still waiting replaces it.
+        image_qos = QoSProfile(**{**_qos_fields(qos_profile_sensor_data),
+                                  'history': QoSHistoryPolicy.KEEP_LAST, 'depth': 1})
+        self._image_sub = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, image_qos)
+
+        # The newest unprocessed frame and counters, shared with the inference thread.
+        self._lock = threading.Condition()
+        self._latest: Image | None = None
+        self._stopping = False
+        self._stats = _Stats()
+        self._started = time.monotonic()
+        self._last_image = 0.0
+        self._last_size: tuple[int, int] | None = None
+        self._errors = KeyedThrottle(period_s=5.0)
+        self._worker = threading.Thread(target=self._work, name='pose_inference', daemon=True)
+        self._worker.start()
+        self.create_timer(p['diagnostics_period'], self._report)
+        self.create_timer(1.0, self._watch_input)
+        self.get_logger().info(
+            f'{self._model_name} ({self._estimator.family}) ready; listening on '
+            f'{self._image_sub.topic_name}, publishing {self._keypoints_pub.topic_name}')
+
+    def _apply_params(self, new: dict) -> str | None:
+        self._params = new
+        return None
+
+    # -- receiving: cheap, on the executor thread ------------------------------------------
+    def _on_image(self, msg: Image) -> None:
+        with self._lock:
+            if self._latest is not None:
+                self._stats.dropped += 1
+            self._latest = msg
+            self._stats.received += 1
+            self._last_image = time.monotonic()
+            self._lock.notify()
+
+    # -- inference: on its own thread, always on the newest frame --------------------------
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while self._latest is None and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                msg, self._latest = self._latest, None
+            self._process(msg)
+
+    def _to_rgb(self, msg: Image):
+        if self._bridge is not None:
+            try:
+                return self._bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
+            except Exception:  # noqa: BLE001 - fall back to ours, whose errors say more
+                pass
+        return image_msg_to_rgb(msg)
+
+    def _error(self, key: str, message: str) -> None:
+        suppressed = self._errors.check(key, time.monotonic())
+        if suppressed is not None:
+            self.get_logger().error(self._errors.format(message, suppressed))
+
+    def _process(self, msg: Image) -> None:
+        start = time.perf_counter()
+        try:
+            rgb = self._to_rgb(msg)
+        except ImageFormatError as exc:
+            self._stats.bad += 1
+            self._error(str(exc), f'dropped a frame from {self._image_sub.topic_name}: {exc}')
+            return
+        size = (msg.width, msg.height)
+        if self._last_size is not None and size != self._last_size:
+            self._error('size', f'frame size changed from {self._last_size[0]}x'
+                        f'{self._last_size[1]} to {size[0]}x{size[1]} on '
+                        f'{self._image_sub.topic_name}; tracking restarts')
+            self._estimator.reset()
+        self._last_size = size
+        converted = time.perf_counter()
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        try:
+            result = self._estimator.estimate(rgb, stamp or time.time())
+        except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the node
+            self._stats.bad += 1
+            self._error(repr(exc), f'inference failed on a {size[0]}x{size[1]} frame: {exc!r}')
+            return
+        self._keypoints_pub.publish(poses_to_msg(
+            result.poses, msg.header, msg.width, msg.height, self._model_name))
+        done = time.perf_counter()
+        self._stats.add(converted - start, result.timings.get('total', done - converted),
+                        done - start, len(result.poses))
+        if self._params['publish_annotated']:
+            canvas = rgb.copy()
+            draw_poses(canvas, result.poses, self._params['annotated_min_score'])
+            encoding, step, data = rgb_to_image_data(canvas)
+            self._annotated_pub.publish(Image(
+                header=msg.header, height=msg.height, width=msg.width, encoding=encoding,
+                is_bigendian=0, step=step, data=data))
+
+    # -- telling the user what is going on ------------------------------------------------
+    def _watch_input(self) -> None:
+        since = time.monotonic() - (self._last_image or self._started)
+        if since < self._params['image_timeout']:
+            return
+        topic = self._image_sub.topic_name
+        publishers = self.get_publishers_info_by_topic(topic)
+        if publishers:
+            seen = '; '.join(
+                f'{i.node_namespace.rstrip("/")}/{i.node_name} '
+                f'({i.topic_type}, {i.qos_profile.reliability.name.lower()}, '
+                f'{i.qos_profile.durability.name.lower()})' for i in publishers)
+            hint = (f'publishers: {seen}. This subscription is best-effort and accepts them; '
+                    'frames larger than the Fast DDS shared-memory segment are lost between '
+                    'processes: set FASTDDS_DEFAULT_PROFILES_FILE (and, before Kilted, '
+                    'FASTRTPS_DEFAULT_PROFILES_FILE) to share/pose_ros/config/fastdds.xml')
+        else:
+            own = (topic, self._annotated_pub.topic_name)
+            others = [name for name, types in self.get_topic_names_and_types()
+                      if 'sensor_msgs/msg/Image' in types and name not in own]
+            hint = ('nobody publishes on it. Image topics that exist: '
+                    + (', '.join(others) if others else 'none')
+                    + f'. Remap with: --ros-args -r {IMAGE_TOPIC}:=<topic>')
+        self.get_logger().warning(f'no image on {topic} for {since:.0f} s; {hint}',
+                                  throttle_duration_sec=10.0)
+
+    def _report(self) -> None:
+        s = self._stats.take()
+        period = self._params['diagnostics_period']
+        waiting = time.monotonic() - (self._last_image or self._started)
+        if s.processed == 0 and waiting >= self._params['image_timeout']:
+            level, text = DiagnosticStatus.WARN, f'no image for {waiting:.0f} s'
+        elif s.bad:
+            level, text = DiagnosticStatus.WARN, f'{s.bad} bad frame(s) in the last {period} s'
+        else:
+            level, text = DiagnosticStatus.OK, 'running'
+        values = {
+            'frames per second': f'{s.processed / period:.1f}',
+            'received per second': f'{s.received / period:.1f}',
+            'dropped (newer frame arrived first)': str(s.dropped),
+            'dropped total': str(self._stats.dropped_total),
+            'bad frames': str(s.bad),
+            'conversion ms': f'{s.mean(s.convert_s):.2f}',
+            'inference ms': f'{s.mean(s.infer_s):.2f}',
+            'total ms': f'{s.mean(s.total_s):.2f}',
+            'persons': str(s.persons),
+            'model': f'{self._model_name} ({self._estimator.family})',
+            'image topic': self._image_sub.topic_name,
+        }
+        status = DiagnosticStatus(
+            level=level, name=f'{self.get_name()}: pose estimation', message=text,
+            hardware_id=self._model_name,
+            values=[KeyValue(key=k, value=v) for k, v in values.items()])
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self._diagnostics_pub.publish(array)
+
+    def destroy_node(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify()
+        self._worker.join(timeout=5.0)
+        self._estimator.close()
+        super().destroy_node()
+
+
+class _Stats:
+    """Counters for one diagnostics period; ``take`` hands them over and starts afresh."""
+
+    def __init__(self) -> None:
+        self.received = self.dropped = self.bad = self.processed = self.persons = 0
+        self.dropped_total = 0
+        self.convert_s = self.infer_s = self.total_s = 0.0
+        self._guard = threading.Lock()
+
+    def add(self, convert_s: float, infer_s: float, total_s: float, persons: int) -> None:
+        with self._guard:
+            self.processed += 1
+            self.convert_s += convert_s
+            self.infer_s += infer_s
+            self.total_s += total_s
+            self.persons = persons
+
+    def mean(self, total: float) -> float:
+        return 1000.0 * total / self.processed if self.processed else 0.0
+
+    def take(self) -> _Stats:
+        with self._guard:
+            out = _Stats()
+            out.__dict__.update({k: v for k, v in self.__dict__.items() if k != '_guard'})
+            self.dropped_total += self.dropped
+            self.received = self.dropped = self.bad = self.processed = 0
+            self.convert_s = self.infer_s = self.total_s = 0.0
+            return out
+
+
+def _qos_fields(profile: QoSProfile) -> dict:
+    return {'history': profile.history, 'depth': profile.depth,
+            'reliability': profile.reliability, 'durability': profile.durability}
+
+
+def main(args: list[str] | None = None) -> int:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = PoseNode()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except STARTUP_ERRORS as exc:
+        rclpy.logging.get_logger('pose_node').fatal(f'cannot start: {exc}')
+        return 1
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""YOLO-pose (Ultralytics v8 / 11 exports) decoding: anchors -> people.
+
+Every anchor predicts a box, a person confidence and 17 keypoints; people are what
+survives a confidence threshold and non-maximum suppression. Exports disagree on
+details this module absorbs: the tensor may be [1, 56, N] or [1, N, 56], TFLite
+exports normalise coordinates to the input size while others give input pixels, and
+keypoint visibility may or may not have its sigmoid applied.
+
+Float inputs take pixels / 255; the letterbox border is grey (114) as in training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pose_ros.families import YOLO_CHANNELS, FamilyAdapter, as_probability, pose_from_input
+from pose_ros.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.nms import nms
+from pose_ros.preprocess import Affine
+
+# Coordinates at most this large are taken as normalised: anchor centres in pixels
+# span the whole input, so even a 32-pixel input has centres far beyond it.
+NORMALIZED_LIMIT = 1.5
+# Ultralytics' own default IoU threshold for pose prediction.
+DEFAULT_IOU_THRESHOLD = 0.7
+
+
+def anchor_rows(output: np.ndarray) -> np.ndarray:
+    """Return the output as (N, 56) rows, one per anchor, whichever axis the export chose.
+
+    A square [1, 56, 56] tensor is read channels-first, the Ultralytics layout.
+    """
+    out = np.asarray(output, dtype=np.float32)
+    if out.ndim == 3 and out.shape[0] == 1:
+        out = out[0]
+    if out.ndim != 2 or YOLO_CHANNELS not in out.shape:
+        raise ValueError(f'YOLO-pose output must be [1, {YOLO_CHANNELS}, N] or '
+                         f'[1, N, {YOLO_CHANNELS}], got {list(np.shape(output))}')
+    return out.T if out.shape[0] == YOLO_CHANNELS else out
+
+
+def decode_yolo_pose(output: np.ndarray, input_width: int, input_height: int,
+                     conf_threshold: float, iou_threshold: float,
+                     max_det: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return keypoints (P, 17, 3), boxes (P, 4) xyxy and scores (P,) in model-input pixels.
+
+    Rows are (cx, cy, w, h, confidence, 17 x (x, y, visibility)); people are sorted
+    by confidence, at most ``max_det`` of them.
+    """
+    rows = anchor_rows(output)
+    conf = as_probability(rows[:, 4])
+    visibility = as_probability(rows[:, 7::3])
+    centres = np.abs(rows[:, :2])
+    normalized = centres.size == 0 or float(centres.max()) <= NORMALIZED_LIMIT
+    sx = np.float32(input_width if normalized else 1.0)
+    sy = np.float32(input_height if normalized else 1.0)
+
+    keep = np.flatnonzero(conf >= conf_threshold)
+    cand = rows[keep]
+    # Model coordinates count from the input's edge; ours from its first pixel centre.
+    cx, cy = cand[:, 0] * sx - 0.5, cand[:, 1] * sy - 0.5
+    half_w, half_h = cand[:, 2] * sx / 2, cand[:, 3] * sy / 2
+    boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
+    kpts = cand[:, 5:].reshape(-1, NUM_KEYPOINTS, 3).copy()
+    kpts[..., 0] = kpts[..., 0] * sx - 0.5
+    kpts[..., 1] = kpts[..., 1] * sy - 0.5
+    kpts[..., 2] = visibility[keep]
+
+    order = nms(boxes, conf[keep], iou_threshold, max_keep=max_det)
+    return kpts[order], boxes[order].astype(np.float32), conf[keep][order]
+
+
+class YoloPose(FamilyAdapter):
+    """YOLO-pose: every person the detector finds, with its box and confidence.
+
+    ``min_person_score`` is the confidence threshold applied before NMS.
+    """
+
+    family = 'yolo_pose'
+    pad_value = 114
+
+    def __init__(self, runtime: Any, *, max_persons: int = 6, min_person_score: float = 0.2,
+                 iou_threshold: float = DEFAULT_IOU_THRESHOLD) -> None:
+        if not 0.0 <= iou_threshold <= 1.0:
+            raise ValueError(f'iou_threshold must be within [0, 1], got {iou_threshold}')
+        super().__init__(runtime, max_persons=max_persons, min_person_score=min_person_score)
+        self.iou_threshold = float(iou_threshold)
+
+    def normalize(self, pixels: np.ndarray) -> np.ndarray:
+        """Scale pixels to [0, 1] as Ultralytics trains."""
+        return pixels / np.float32(255.0)
+
+    def _decode(self, outputs: list[np.ndarray], to_source: Affine) -> list[Pose]:
+        keypoints, boxes, scores = decode_yolo_pose(
+            outputs[0], self.input_width, self.input_height, self.min_person_score,
+            self.iou_threshold, self.max_persons)
+        return [pose_from_input(keypoints[i], to_source, box=boxes[i], score=float(scores[i]))
+                for i in range(len(scores))]

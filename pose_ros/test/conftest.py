@@ -1,0 +1,82 @@
+"""Fixtures shared by the tests: DDS isolation, an rclpy context, and peer processes."""
+
+import os
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+# Never share a DDS domain with whatever else runs on this machine: a gesture test publishing
+# on /cmd_vel in the user's own domain could move a real robot. A random domain per run, and
+# discovery kept on this machine, are set before anything imports rclpy.
+os.environ['ROS_DOMAIN_ID'] = str(random.SystemRandom().randint(120, 220))
+os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+os.environ['ROS_LOCALHOST_ONLY'] = '1'  # the same for distros before Jazzy
+
+TEST_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture
+def rclpy_context():
+    """Give a test its own initialised rclpy context, shut down afterwards."""
+    import rclpy
+    context = rclpy.context.Context()
+    rclpy.init(context=context)
+    try:
+        yield context
+    finally:
+        rclpy.try_shutdown(context=context)
+
+
+class Peer:
+    """A Python process started by a test, killed when the test ends."""
+
+    def __init__(self, args: list[str]):
+        env = dict(os.environ)
+        env['PYTHONPATH'] = TEST_DIR + os.pathsep + env.get('PYTHONPATH', '')
+        env['PYTHONUNBUFFERED'] = '1'
+        self.proc = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def stop(self, sig_timeout: float = 5.0) -> str:
+        """Interrupt the process like Ctrl-C and return everything it printed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(sig_timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.stdout.read()
+
+
+@pytest.fixture
+def peer():
+    """Start processes with ``peer(args)``; all are stopped at the end of the test."""
+    started: list[Peer] = []
+
+    def start(args: list[str]) -> Peer:
+        p = Peer(args)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+def python_peer_args(code: str) -> list[str]:
+    """Arguments that run ``code`` in a fresh interpreter of the one running the tests."""
+    return [sys.executable, '-c', code]
+
+
+def spin_until(node, executor, predicate, timeout: float) -> bool:
+    """Spin ``executor`` until ``predicate()`` holds or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        executor.spin_once(timeout_sec=0.05)
+    return predicate()

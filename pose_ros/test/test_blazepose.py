@@ -1,0 +1,233 @@
+"""BlazePose on real photos: anchors, detection, ROI rotation, tracking and mapping back."""
+
+import math
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from pose_ros.blazepose import COCO_FROM_BLAZEPOSE, BlazePose, Roi, ssd_anchor_centers
+from pose_ros.keypoints import Keypoint
+from pose_ros.runtime import Runtime
+
+
+def _model(name: str) -> Path:
+    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
+    path = root / name
+    if not path.is_file():
+        pytest.skip(f'{path} missing; fetch it with: '
+                    'python -m pose_ros.models fetch blazepose_full')
+    return path
+
+
+@pytest.fixture(scope='module')
+def runtimes():
+    return (Runtime(_model('pose_landmark_full.tflite')),
+            Runtime(_model('pose_detection.tflite')))
+
+
+@pytest.fixture
+def blazepose(runtimes):
+    return BlazePose(*runtimes)
+
+
+def _astronaut():
+    return np.ascontiguousarray(data.astronaut())
+
+
+def _camera():
+    return np.ascontiguousarray(np.dstack([data.camera()] * 3))
+
+
+# Regions chosen by drawing a 50 px grid over each image, writing it to a PNG under /tmp and
+# looking at it: (x_min, y_min, x_max, y_max) in source pixels.
+# Astronaut (facing the viewer, so her right is on the image's left): face around the nose,
+# her right forearm and purple glove at the bottom left, her left forearm going down behind
+# the helmet on the right.
+ASTRO_NOSE = (185, 95, 255, 155)
+ASTRO_RIGHT_WRIST = (60, 400, 200, 512)
+ASTRO_LEFT_WRIST = (250, 360, 380, 512)
+# Cameraman (profile facing right, so his right side faces the viewer): nose below the hair at
+# the face's right edge; his right (near) gloved hand under the chin, his left hand on the
+# far side of the camera body.
+CAMERA_NOSE = (225, 140, 275, 195)
+CAMERA_RIGHT_WRIST = (180, 190, 260, 250)
+CAMERA_LEFT_WRIST = (255, 160, 345, 250)
+
+
+def _inside(point, box):
+    x, y = point[:2]
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def test_anchor_layout_matches_the_detector_head():
+    anchors = ssd_anchor_centers()
+    assert anchors.shape == (2254, 2)
+    # First cell of the 28x28 map (stride 8), two anchors per cell.
+    np.testing.assert_allclose(anchors[0], [0.5 / 28, 0.5 / 28])
+    np.testing.assert_allclose(anchors[1], anchors[0])
+    np.testing.assert_allclose(anchors[2], [1.5 / 28, 0.5 / 28])
+    # 14x14 map starts after 28*28*2 anchors; last six anchors share the 7x7 map's last cell.
+    np.testing.assert_allclose(anchors[1568], [0.5 / 14, 0.5 / 14])
+    np.testing.assert_allclose(anchors[-6:], np.full((6, 2), 6.5 / 7), rtol=1e-6)
+    assert np.all((anchors > 0) & (anchors < 1))
+
+
+def test_roi_from_alignment_points_is_upright_for_an_upright_body():
+    roi = Roi.from_alignment(np.array([100.0, 300.0]), np.array([100.0, 100.0]))
+    assert roi.angle == pytest.approx(0.0)
+    assert roi.size == pytest.approx(2 * 200 * 1.25)
+    assert roi.center == (100.0, 300.0)
+    lying = Roi.from_alignment(np.array([100.0, 300.0]), np.array([300.0, 300.0]))
+    assert lying.angle == pytest.approx(math.pi / 2)  # head to the right: turn clockwise
+
+
+def test_coco_mapping_uses_the_persons_sides():
+    assert COCO_FROM_BLAZEPOSE.tolist() == [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16,
+                                            23, 24, 25, 26, 27, 28]
+
+
+# The cameraman bends forward over the camera, so his shoulders are barely below his eyes.
+@pytest.mark.parametrize('image, nose_box, wrist_boxes, shoulder_drop', [
+    (_astronaut(), ASTRO_NOSE, (ASTRO_LEFT_WRIST, ASTRO_RIGHT_WRIST), 60),
+    (_camera(), CAMERA_NOSE, (CAMERA_LEFT_WRIST, CAMERA_RIGHT_WRIST), 5),
+], ids=['astronaut', 'camera'])
+def test_finds_the_person_in_photos(blazepose, image, nose_box, wrist_boxes, shoulder_drop):
+    poses = blazepose.infer(image)
+    assert len(poses) == 1
+    pose = poses[0]
+    assert 0.5 <= pose.score <= 1.0
+    kp = pose.keypoints
+    assert _inside(kp[Keypoint.NOSE], nose_box), kp[Keypoint.NOSE]
+    assert kp[Keypoint.NOSE, 2] > 0.9
+    eyes_y = max(kp[Keypoint.LEFT_EYE, 1], kp[Keypoint.RIGHT_EYE, 1])
+    for shoulder in (Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER):
+        assert kp[shoulder, 1] > eyes_y + shoulder_drop, (shoulder, kp[shoulder], eyes_y)
+    for wrist, box in zip((Keypoint.LEFT_WRIST, Keypoint.RIGHT_WRIST), wrist_boxes, strict=True):
+        assert _inside(kp[wrist], box), (wrist, kp[wrist])
+    # Box encloses the confident keypoints.
+    x0, y0, x1, y1 = pose.box
+    confident = kp[kp[:, 2] > 0.5]
+    assert np.all(confident[:, 0] >= x0 - 1e-3) and np.all(confident[:, 0] <= x1 + 1e-3)
+    assert np.all(confident[:, 1] >= y0 - 1e-3) and np.all(confident[:, 1] <= y1 + 1e-3)
+    assert set(blazepose.timings) == {'preprocess', 'invoke', 'decode'}
+    assert blazepose.timings['invoke'] > 0
+
+
+def test_tracking_skips_the_detector_until_reset(blazepose):
+    image = _astronaut()
+    first = blazepose.infer(image)
+    assert blazepose.detector_runs == 1
+    assert blazepose.roi is not None
+    second = blazepose.infer(image)
+    third = blazepose.infer(image)
+    assert blazepose.detector_runs == 1  # tracked from the previous landmarks
+    assert len(second) == len(third) == 1
+    # The tracked crop differs from the detector's but must find the same face. The crop spans
+    # ~1300 source px (hips are guessed far below this waist-up photo), so one crop pixel is
+    # ~5 source px: allow two.
+    np.testing.assert_allclose(second[0].keypoints[:5, :2], first[0].keypoints[:5, :2], atol=10)
+    blazepose.reset()
+    assert blazepose.roi is None
+    blazepose.infer(image)
+    assert blazepose.detector_runs == 2
+
+
+@pytest.mark.parametrize('image', [
+    np.full((480, 640, 3), 128, np.uint8),
+    np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8),
+], ids=['gray', 'noise'])
+def test_no_person_gives_nothing_and_keeps_searching(blazepose, image):
+    assert blazepose.infer(image) == []
+    assert blazepose.infer(image) == []
+    assert blazepose.detector_runs == 2  # no track to follow, so the detector runs each frame
+    assert blazepose.roi is None
+
+
+def test_losing_the_person_falls_back_to_the_detector(blazepose):
+    assert len(blazepose.infer(_astronaut())) == 1
+    assert blazepose.infer(np.full((512, 512, 3), 128, np.uint8)) == []
+    assert blazepose.roi is None
+    runs = blazepose.detector_runs
+    assert len(blazepose.infer(_astronaut())) == 1
+    assert blazepose.detector_runs == runs + 1
+
+
+@pytest.mark.parametrize('k', [1, 3], ids=['ccw90', 'cw90'])
+def test_rotated_person_is_turned_upright(blazepose, k):
+    image = _astronaut()
+    rotated = np.ascontiguousarray(np.rot90(image, k))
+    size = image.shape[0]
+
+    def rotate_point(x, y):  # where np.rot90(k) moves source pixel (x, y)
+        for _ in range(k):
+            x, y = y, size - 1 - x
+        return x, y
+
+    corners = np.array([rotate_point(x, y) for x in ASTRO_NOSE[::2] for y in ASTRO_NOSE[1::2]])
+    nose_box = (*corners.min(axis=0), *corners.max(axis=0))
+    poses = blazepose.infer(rotated)
+    assert len(poses) == 1
+    assert _inside(poses[0].keypoints[Keypoint.NOSE], nose_box), poses[0].keypoints[Keypoint.NOSE]
+    # The crop was rotated by about a quarter turn to make her upright.
+    assert abs(abs(blazepose.roi.angle) - math.pi / 2) < math.radians(25)
+
+
+def _padded_astronaut(offset):
+    small = cv2.resize(_astronaut(), (480, 480), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((480, 640, 3), np.uint8)
+    canvas[:, offset:offset + 480] = small
+    return small, canvas
+
+
+def test_padding_shifts_keypoints_exactly_for_the_same_region(blazepose, runtimes):
+    # Same region, shifted by the padding: the crop holds the same pixels (outside the photo is
+    # black either way), so any difference would come from the mapping back to the source.
+    offset = 100  # off centre, so the mapping must account for it
+    small, canvas = _padded_astronaut(offset)
+    plain = blazepose.infer(small)
+    roi = blazepose.roi
+    padded_bp = BlazePose(*runtimes)
+    padded_bp.roi = Roi((roi.center[0] + offset, roi.center[1]), roi.size, roi.angle)
+    blazepose.roi = roi
+    plain = blazepose.infer(small)
+    padded = padded_bp.infer(canvas)
+    assert padded_bp.detector_runs == 0
+    assert len(plain) == len(padded) == 1
+    a, b = plain[0].keypoints, padded[0].keypoints
+    np.testing.assert_allclose(b[:, :2], a[:, :2] + [offset, 0], atol=1.0)
+    np.testing.assert_allclose(b[:, 2], a[:, 2], atol=0.02)
+
+
+def test_padded_frame_finds_the_same_face(blazepose, runtimes):
+    # From scratch the detector sees the person smaller in the 640-wide letterbox, and for this
+    # waist-up photo it then guesses the hidden hips higher, so the crop differs and only the
+    # clearly visible face is compared; 15 px is 3% of the 480 px frame.
+    offset = 100
+    small, canvas = _padded_astronaut(offset)
+    padded_bp = BlazePose(*runtimes)
+    for _ in range(3):  # let tracking settle on each
+        plain = blazepose.infer(small)
+        padded = padded_bp.infer(canvas)
+    assert len(plain) == len(padded) == 1
+    face = slice(Keypoint.NOSE, Keypoint.RIGHT_EAR + 1)
+    np.testing.assert_allclose(padded[0].keypoints[face, :2],
+                               plain[0].keypoints[face, :2] + [offset, 0], atol=15.0)
+
+
+def test_rejects_wrong_models_and_images(runtimes):
+    landmark, detector = runtimes
+    with pytest.raises(ValueError, match='not a BlazePose landmark model'):
+        BlazePose(detector, detector)
+    with pytest.raises(ValueError, match='not a BlazePose detector model'):
+        BlazePose(landmark, landmark)
+    with pytest.raises(ValueError, match='min_tracking_score'):
+        BlazePose(landmark, detector, min_tracking_score=1.5)
+    bp = BlazePose(landmark, detector)
+    with pytest.raises(ValueError, match='HxWx3 uint8'):
+        bp.infer(np.zeros((64, 64), np.uint8))
+    with pytest.raises(ValueError, match='HxWx3 uint8'):
+        bp.infer(np.zeros((64, 64, 3), np.float32))

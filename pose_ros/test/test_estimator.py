@@ -1,0 +1,163 @@
+"""PoseEstimator end to end: options to tracked, smoothed poses, and the errors users meet."""
+
+import os
+from pathlib import Path
+import shutil
+
+import numpy as np
+import pytest
+from skimage import data
+
+from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions, PoseResult
+from pose_ros.keypoints import Keypoint
+from pose_ros.runtime import ModelLoadError
+
+
+def _model(name: str) -> Path:
+    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
+    path = root / name
+    if not path.is_file():
+        pytest.skip(f'{path} missing; fetch it with: '
+                    'python -m pose_ros.models fetch blazepose_full')
+    return path
+
+
+@pytest.fixture
+def landmark_path():
+    _model('pose_detection.tflite')
+    return str(_model('pose_landmark_full.tflite'))
+
+
+def _astronaut_640x480(dx=0):
+    canvas = np.zeros((480, 640, 3), np.uint8)
+    canvas[:, 64 + dx:64 + dx + 512] = data.astronaut()[:480]
+    return canvas
+
+
+# Nose region of the astronaut (x 185-255, y 95-155 in the 512 px photo, chosen by viewing it
+# with a grid), placed 64 px right in the 640x480 frame.
+NOSE_BOX = (185 + 64, 95, 255 + 64, 155)
+
+
+@pytest.mark.parametrize('model_type', ['auto', 'blazepose'])
+def test_estimates_the_astronaut(landmark_path, model_type):
+    options = PoseEstimatorOptions(model_path=landmark_path, model_type=model_type)
+    with PoseEstimator(options) as estimator:
+        assert estimator.family == 'blazepose'
+        assert estimator.model_name == 'pose_landmark_full'
+        result = estimator.estimate(_astronaut_640x480(), 0.0)
+    assert isinstance(result, PoseResult)
+    assert (result.image_width, result.image_height) == (640, 480)
+    assert len(result.poses) == 1
+    pose = result.poses[0]
+    x, y, score = pose.point(Keypoint.NOSE)
+    assert NOSE_BOX[0] <= x <= NOSE_BOX[2] and NOSE_BOX[1] <= y <= NOSE_BOX[3]
+    assert score > 0.9
+    assert pose.track_id >= 0
+    for stage in ('preprocess', 'invoke', 'decode', 'tracking', 'smoothing', 'total'):
+        assert result.timings[stage] >= 0.0
+    assert result.timings['invoke'] > 0.0
+    stages = sum(result.timings[s] for s in ('preprocess', 'invoke', 'decode', 'tracking',
+                                             'smoothing'))
+    assert stages == pytest.approx(result.timings['total'], rel=0.05, abs=2e-4)
+
+
+def test_track_id_is_stable_and_smoothing_damps_jitter(landmark_path):
+    frames = [_astronaut_640x480(dx) for dx in (0, 3, -3, 3, -3, 3)]
+    raw, smooth = [], []
+    for smoothing, out in ((False, raw), (True, smooth)):
+        options = PoseEstimatorOptions(model_path=landmark_path, smoothing=smoothing,
+                                       smoothing_min_cutoff=0.5, smoothing_beta=0.0)
+        with PoseEstimator(options) as estimator:
+            ids = set()
+            for i, frame in enumerate(frames):
+                pose = estimator.estimate(frame, i / 30.0).poses[0]
+                ids.add(pose.track_id)
+                out.append(pose.keypoints[Keypoint.NOSE, 0])
+            assert len(ids) == 1
+    # The frame shakes by +-3 px: the smoothed nose must move less, frame to frame.
+    assert np.abs(np.diff(smooth)).sum() < np.abs(np.diff(raw)).sum()
+
+
+def test_reset_runs_the_detector_again(landmark_path):
+    with PoseEstimator(PoseEstimatorOptions(model_path=landmark_path)) as estimator:
+        image = _astronaut_640x480()
+        first = estimator.estimate(image, 0.0).poses[0].track_id
+        estimator.estimate(image, 0.033)
+        adapter = estimator._adapter
+        assert adapter.detector_runs == 1
+        estimator.reset()
+        again = estimator.estimate(image, 0.066).poses[0].track_id
+        assert adapter.detector_runs == 2
+        assert again != first  # tracks were forgotten, so the person gets a new id
+
+
+def test_close_releases_and_refuses_further_use(landmark_path):
+    with PoseEstimator(PoseEstimatorOptions(model_path=landmark_path)) as estimator:
+        assert not estimator.closed
+    assert estimator.closed
+    with pytest.raises(RuntimeError, match='closed'):
+        estimator.estimate(_astronaut_640x480(), 0.0)
+    estimator.reset()  # harmless after close
+    estimator.close()  # idempotent
+
+
+def test_missing_model_names_the_path_and_the_fetch_command(tmp_path):
+    missing = tmp_path / 'nowhere' / 'pose_landmark_full.tflite'
+    with pytest.raises(ModelLoadError) as err:
+        PoseEstimator(PoseEstimatorOptions(model_path=str(missing)))
+    assert str(missing) in str(err.value)
+    assert 'python -m pose_ros.models fetch blazepose_full' in str(err.value)
+
+
+def test_missing_detector_is_named(landmark_path, tmp_path):
+    alone = tmp_path / 'pose_landmark_full.tflite'
+    shutil.copy(landmark_path, alone)
+    with pytest.raises(ModelLoadError, match='detector_path.*pose_detection.tflite'):
+        PoseEstimator(PoseEstimatorOptions(model_path=str(alone)))
+    # An explicit detector path is used instead of the neighbour.
+    detector = str(Path(landmark_path).parent / 'pose_detection.tflite')
+    with PoseEstimator(PoseEstimatorOptions(model_path=str(alone),
+                                            detector_path=detector)) as estimator:
+        assert len(estimator.estimate(_astronaut_640x480(), 0.0).poses) == 1
+
+
+def test_bad_model_type_lists_the_allowed_families(tmp_path):
+    # Options are checked before any file is opened, so no model is needed.
+    with pytest.raises(ValueError) as err:
+        PoseEstimator(PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'),
+                                           model_type='openpose'))
+    message = str(err.value)
+    assert "'openpose'" in message
+    for family in ('auto', 'blazepose', 'movenet_singlepose', 'movenet_multipose', 'posenet',
+                   'yolo_pose', 'heatmap'):
+        assert family in message
+
+
+def test_model_type_that_does_not_fit_the_file_is_refused(landmark_path):
+    with pytest.raises(ValueError, match='movenet_singlepose'):
+        PoseEstimator(PoseEstimatorOptions(model_path=landmark_path,
+                                           model_type='movenet_singlepose'))
+
+
+def test_detector_given_as_the_model_is_explained():
+    detector = str(_model('pose_detection.tflite'))
+    with pytest.raises(ValueError, match='DETECTOR'):
+        PoseEstimator(PoseEstimatorOptions(model_path=detector))
+
+
+@pytest.mark.parametrize('field, value, match', [
+    ('num_threads', 0, 'num_threads'),
+    ('max_persons', 0, 'max_persons'),
+    ('min_person_score', 1.5, 'min_person_score'),
+])
+def test_bad_options_are_refused(tmp_path, field, value, match):
+    options = PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'), **{field: value})
+    with pytest.raises(ValueError, match=match):
+        PoseEstimator(options)
+
+
+def test_bad_image_is_refused(landmark_path):
+    with PoseEstimator(PoseEstimatorOptions(model_path=landmark_path)) as estimator:
+        with pytest.raises(ValueError, match=r'RGB uint8 image of shape \(H, W, 3\)'):
+            estimator.estimate(np.zeros((480, 640), np.uint8), 0.0)

@@ -1,0 +1,254 @@
+"""MoveNet SinglePose / MultiPose: tensors built from chosen source-pixel keypoints decode back.
+
+The source image is wide (640x360) and the model square, so every test also checks
+the letterbox is undone correctly.
+"""
+
+import numpy as np
+import pytest
+
+from pose_ros.families import BOX_KEYPOINT_SCORE, UnsupportedModelError
+from pose_ros.keypoints import NUM_KEYPOINTS
+from pose_ros.movenet import MoveNetMultiPose, MoveNetSinglePose, decode_singlepose
+from pose_ros.preprocess import letterbox
+from pose_ros.runtime import TensorInfo, dequantize, quantize
+
+SRC_W, SRC_H = 640, 360
+
+# Output quantizations covering [0, 1] as the int8 MoveNet exports do.
+OUTPUT_QUANT = {
+    'float': (np.float32, 0.0, 0),
+    'uint8': (np.uint8, 1 / 255, 0),
+    'int8': (np.int8, 1 / 255, -128),
+}
+
+
+def tensor(name, index, shape, dtype=np.float32, scale=0.0, zero_point=0):
+    return TensorInfo(name, index, tuple(shape), np.dtype(dtype), scale, zero_point)
+
+
+class FakeRuntime:
+    """Gives the adapter what Runtime.run would: outputs stored in their tensor's dtype.
+
+    Quantized outputs are quantized here and dequantized on every run, exactly the
+    path the real runtime takes.
+    """
+
+    last_invoke_s = 0.0042
+
+    def __init__(self, inputs, outputs, values):
+        self.inputs, self.outputs = list(inputs), list(outputs)
+        self.stored = [quantize(v, i) if i.quantized else np.asarray(v, np.float32)
+                       for v, i in zip(values, self.outputs, strict=True)]
+        self.fed = []
+
+    def run(self, *inputs):
+        (x,) = inputs
+        if x.shape != self.inputs[0].shape:
+            raise ValueError(f'fed {x.shape}, model takes {self.inputs[0].shape}')
+        self.fed.append(x)
+        return [dequantize(q, i) for q, i in zip(self.stored, self.outputs, strict=True)]
+
+
+def to_input(points, in_w, in_h):
+    """Map source pixel centres into the centred, aspect-keeping letterbox of in_w x in_h.
+
+    Returns the mapped points and the source->input scale.
+    """
+    s = min(in_w / SRC_W, in_h / SRC_H)
+    new_w, new_h = round(SRC_W * s), round(SRC_H * s)
+    sx, sy = new_w / SRC_W, new_h / SRC_H
+    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
+    x = (points[:, 0] + 0.5) * sx - 0.5 + left
+    y = (points[:, 1] + 0.5) * sy - 0.5 + top
+    return np.stack([x, y], axis=1), min(sx, sy)
+
+
+def to_normalized(points_in, in_w, in_h):
+    """Input pixel centres -> MoveNet's [0, 1] edge-to-edge (y, x)."""
+    return (points_in[:, 1] + 0.5) / in_h, (points_in[:, 0] + 0.5) / in_w
+
+
+def source_image(seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (SRC_H, SRC_W, 3), dtype=np.uint8)
+
+
+def ground_truth(rng, n=NUM_KEYPOINTS):
+    xy = np.stack([rng.uniform(20, SRC_W - 20, n), rng.uniform(20, SRC_H - 20, n)], axis=1)
+    return xy, rng.uniform(0.05, 0.95, n).astype(np.float32)
+
+
+def quant_tolerance(quant, in_size, scale):
+    """Source-pixel error of half a quantization step of a [0, 1] coordinate."""
+    step = OUTPUT_QUANT[quant][1]
+    return (0.5 * step * in_size) / scale + 1e-3 if step else 1e-3
+
+
+def singlepose_runtime(xy, scores, size, input_dtype, quant):
+    pts, _ = to_input(xy, size, size)
+    ny, nx = to_normalized(pts, size, size)
+    out = np.stack([ny, nx, scores], axis=1).reshape(1, 1, NUM_KEYPOINTS, 3)
+    dtype, scale, zp = OUTPUT_QUANT[quant]
+    return FakeRuntime([tensor('input', 0, (1, size, size, 3), input_dtype)],
+                       [tensor('Identity', 1, (1, 1, NUM_KEYPOINTS, 3), dtype, scale, zp)], [out])
+
+
+@pytest.mark.parametrize('size', [192, 256])
+@pytest.mark.parametrize('quant', list(OUTPUT_QUANT))
+def test_singlepose_keypoints_return_to_source_pixels(size, quant):
+    xy, scores = ground_truth(np.random.default_rng(size))
+    runtime = singlepose_runtime(xy, scores, size, np.uint8, quant)
+    adapter = MoveNetSinglePose(runtime, min_person_score=0.0)
+    (pose,) = adapter.infer(source_image())
+    _, scale = to_input(xy, size, size)
+    np.testing.assert_allclose(pose.keypoints[:, :2], xy, atol=quant_tolerance(quant, size, scale))
+    np.testing.assert_allclose(pose.keypoints[:, 2], scores, atol=0.5 / 255 + 1e-6)
+    assert pose.score == pytest.approx(float(pose.keypoints[:, 2].mean()), abs=1e-6)
+    assert pose.score == pytest.approx(float(scores.mean()), abs=0.5 / 255 + 1e-6)
+
+
+def test_singlepose_box_spans_only_confident_keypoints():
+    rng = np.random.default_rng(3)
+    xy, scores = ground_truth(rng)
+    scores[:5] = 0.05  # Below BOX_KEYPOINT_SCORE: their guesses must not stretch the box.
+    xy[:5] = [[1, 1], [SRC_W - 2, 1], [1, SRC_H - 2], [SRC_W - 2, SRC_H - 2], [2, 2]]
+    adapter = MoveNetSinglePose(singlepose_runtime(xy, scores, 192, np.uint8, 'float'))
+    (pose,) = adapter.infer(source_image())
+    confident = xy[scores > BOX_KEYPOINT_SCORE]
+    expected = (*confident.min(axis=0), *confident.max(axis=0))
+    np.testing.assert_allclose(pose.box, expected, atol=1e-3)
+
+
+def test_uint8_input_gets_raw_letterboxed_pixels():
+    xy, scores = ground_truth(np.random.default_rng(1))
+    runtime = singlepose_runtime(xy, scores, 192, np.uint8, 'float')
+    image = source_image(7)
+    MoveNetSinglePose(runtime).infer(image)
+    boxed, _ = letterbox(image, 192, 192)
+    (fed,) = runtime.fed
+    assert fed.dtype == np.uint8
+    np.testing.assert_array_equal(fed[0], boxed)
+
+
+def test_float_input_gets_0_to_255_floats():
+    xy, scores = ground_truth(np.random.default_rng(1))
+    runtime = singlepose_runtime(xy, scores, 192, np.float32, 'float')
+    image = source_image(8)
+    MoveNetSinglePose(runtime).infer(image)
+    boxed, _ = letterbox(image, 192, 192)
+    (fed,) = runtime.fed
+    assert fed.dtype == np.float32
+    np.testing.assert_array_equal(fed[0], boxed.astype(np.float32))
+
+
+def test_singlepose_below_min_person_score_reports_nobody():
+    xy, _ = ground_truth(np.random.default_rng(2))
+    scores = np.full(NUM_KEYPOINTS, 0.1, np.float32)
+    adapter = MoveNetSinglePose(singlepose_runtime(xy, scores, 192, np.uint8, 'float'),
+                                min_person_score=0.2)
+    assert adapter.infer(source_image()) == []
+
+
+def test_timings_report_the_runtime_invoke_time():
+    xy, scores = ground_truth(np.random.default_rng(4))
+    runtime = singlepose_runtime(xy, scores, 192, np.uint8, 'float')
+    adapter = MoveNetSinglePose(runtime)
+    adapter.infer(source_image())
+    assert set(adapter.timings) == {'preprocess', 'invoke', 'decode'}
+    assert adapter.timings['invoke'] == runtime.last_invoke_s
+    assert adapter.timings['preprocess'] > 0 and adapter.timings['decode'] > 0
+
+
+def test_decode_singlepose_swaps_y_x_into_x_y():
+    out = np.zeros((1, 1, NUM_KEYPOINTS, 3), np.float32)
+    out[0, 0, :, 0] = 0.25   # y
+    out[0, 0, :, 1] = 0.75   # x
+    out[0, 0, :, 2] = 0.5
+    kp = decode_singlepose(out, 200, 100)
+    # Edge-to-edge 0.75 of 200 px is 150 from the left edge, pixel-centre 149.5.
+    np.testing.assert_allclose(kp[:, 0], 0.75 * 200 - 0.5)
+    np.testing.assert_allclose(kp[:, 1], 0.25 * 100 - 0.5)
+
+
+@pytest.mark.parametrize('shape', [(640, 360, 3), (360, 640)])
+def test_infer_rejects_non_rgb_images(shape):
+    xy, scores = ground_truth(np.random.default_rng(5))
+    adapter = MoveNetSinglePose(singlepose_runtime(xy, scores, 192, np.uint8, 'float'))
+    with pytest.raises(ValueError, match='RGB uint8'):
+        adapter.infer(np.zeros(shape, np.float32 if len(shape) == 3 else np.uint8))
+
+
+def test_singlepose_adapter_refuses_a_multipose_model():
+    runtime = FakeRuntime([tensor('input', 0, (1, 256, 256, 3), np.uint8)],
+                          [tensor('out', 1, (1, 6, 56))], [np.zeros((1, 6, 56))])
+    with pytest.raises(UnsupportedModelError, match='movenet_singlepose'):
+        MoveNetSinglePose(runtime)
+
+
+def multipose_output(people, size):
+    """Build [1, 6, 56] from (xy, scores, box_xyxy, person_score) tuples in source pixels."""
+    out = np.zeros((1, 6, 56), np.float32)
+    for i, (xy, scores, box, score) in enumerate(people):
+        pts, _ = to_input(xy, size, size)
+        ny, nx = to_normalized(pts, size, size)
+        out[0, i, :51] = np.stack([ny, nx, scores], axis=1).ravel()
+        corners, _ = to_input(np.array(box, np.float64).reshape(2, 2), size, size)
+        (ymin, ymax), (xmin, xmax) = to_normalized(corners, size, size)
+        out[0, i, 51:] = [ymin, xmin, ymax, xmax, score]
+    return out
+
+
+@pytest.mark.parametrize('quant', list(OUTPUT_QUANT))
+def test_multipose_keeps_the_best_people_in_score_order(quant):
+    rng = np.random.default_rng(11)
+    size = 256
+    person_scores = [0.35, 0.9, 0.05, 0.6, 0.1, 0.15]
+    people = []
+    for score in person_scores:
+        xy, kp_scores = ground_truth(rng)
+        box = (*(xy.min(axis=0) - 5), *(xy.max(axis=0) + 5))
+        people.append((xy, kp_scores, box, score))
+    dtype, scale, zp = OUTPUT_QUANT[quant]
+    runtime = FakeRuntime([tensor('input', 0, (1, size, size, 3), np.uint8)],
+                          [tensor('out', 1, (1, 6, 56), dtype, scale, zp)],
+                          [multipose_output(people, size)])
+    poses = MoveNetMultiPose(runtime, max_persons=2, min_person_score=0.2).infer(source_image())
+
+    _, lb_scale = to_input(people[0][0], size, size)
+    tol = quant_tolerance(quant, size, lb_scale)
+    assert len(poses) == 2
+    # 0.9 then 0.6; 0.35 is cut by max_persons.
+    for pose, index in zip(poses, [1, 3], strict=True):
+        xy, kp_scores, box, score = people[index]
+        assert pose.score == pytest.approx(score, abs=0.5 / 255 + 1e-6)
+        np.testing.assert_allclose(pose.keypoints[:, :2], xy, atol=tol)
+        np.testing.assert_allclose(pose.keypoints[:, 2], kp_scores, atol=0.5 / 255 + 1e-6)
+        np.testing.assert_allclose(pose.box, box, atol=tol)
+
+
+def test_multipose_with_dynamic_input_asks_for_a_fixed_size_export():
+    runtime = FakeRuntime([tensor('input', 0, (1, 1, 1, 3), np.uint8)],
+                          [tensor('out', 1, (1, 6, 56))], [np.zeros((1, 6, 56))])
+    with pytest.raises(UnsupportedModelError,
+                       match=r'dynamic shape \[1, 1, 1, 3\].*fixed input size'):
+        MoveNetMultiPose(runtime)
+
+
+class ResizableRuntime(FakeRuntime):
+    """A fake whose input can be resized, as the TFLite interpreter allows."""
+
+    def resize_input(self, shape):
+        self.inputs = [tensor(self.inputs[0].name, 0, shape, self.inputs[0].dtype)]
+
+
+def test_multipose_dynamic_input_is_fixed_at_256_when_the_runtime_can_resize():
+    rng = np.random.default_rng(12)
+    xy, kp_scores = ground_truth(rng)
+    box = (*(xy.min(axis=0) - 5), *(xy.max(axis=0) + 5))
+    runtime = ResizableRuntime([tensor('input', 0, (1, 1, 1, 3), np.uint8)],
+                               [tensor('out', 1, (1, 6, 56))],
+                               [multipose_output([(xy, kp_scores, box, 0.8)], 256)])
+    (pose,) = MoveNetMultiPose(runtime).infer(source_image())
+    assert runtime.inputs[0].shape == (1, 256, 256, 3)
+    assert runtime.fed[0].shape == (1, 256, 256, 3)
+    np.testing.assert_allclose(pose.keypoints[:, :2], xy, atol=1e-3)

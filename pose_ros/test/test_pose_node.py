@@ -1,0 +1,234 @@
+"""pose_node as users run it: its installed executable in its own process, over real DDS."""
+
+import os
+import shutil
+import subprocess
+import time
+
+from conftest import spin_until
+import cv2
+from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image
+import skimage.data
+
+from pose_ros.image import rgb_to_image_data
+from pose_ros_msgs.msg import Keypoint, PersonArray
+
+EXECUTABLE = shutil.which('pose_node')
+pytestmark = pytest.mark.skipif(
+    EXECUTABLE is None, reason='pose_node executable not on PATH: source pose_ros_env.sh')
+
+
+def astronaut_640x480() -> np.ndarray:
+    """Letterbox the astronaut photo into a camera-sized frame, person at x 80..560."""
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, 80:560] = cv2.resize(skimage.data.astronaut(), (480, 480))
+    return frame
+
+
+def image_msg(rgb: np.ndarray, stamp_ns: int, frame_id: str = 'test_camera',
+              encoding: str = 'rgb8') -> Image:
+    enc, step, data = rgb_to_image_data(rgb)
+    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding=encoding, step=step, data=data)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 1_000_000_000)
+    msg.header.frame_id = frame_id
+    return msg
+
+
+class Harness:
+    """A test-side node that feeds images to pose_node and collects what it publishes."""
+
+    def __init__(self, context):
+        self.node = rclpy.create_node('pose_node_tester', context=context)
+        self.executor = SingleThreadedExecutor(context=context)
+        self.executor.add_node(self.node)
+        self.images = self.node.create_publisher(Image, '/camera/image_raw',
+                                                 qos_profile_sensor_data)
+        self.keypoints: list[PersonArray] = []
+        self.diagnostics: list[DiagnosticArray] = []
+        self.node.create_subscription(PersonArray, '/pose/keypoints', self.keypoints.append, 100)
+        self.node.create_subscription(DiagnosticArray, '/diagnostics',
+                                      self.diagnostics.append, 10)
+
+    def spin_until(self, predicate, timeout: float) -> bool:
+        return spin_until(self.node, self.executor, predicate, timeout)
+
+    def wait_for_pose_node(self) -> None:
+        assert self.spin_until(lambda: self.images.get_subscription_count() > 0, 30.0), \
+            'pose_node never subscribed to /camera/image_raw'
+
+    def publish_until_answered(self, msg: Image, timeout: float = 15.0) -> PersonArray:
+        """Publish ``msg`` until pose_node answers it.
+
+        Best-effort: our side may see the match before pose_node's reader sees our writer, and
+        a frame sent in between is lost, so one publish is not enough.
+        """
+        wanted = stamp_ns(msg)
+        answered = lambda: [m for m in self.keypoints if stamp_ns(m) == wanted]  # noqa: E731
+        deadline = time.monotonic() + timeout
+        while not answered() and time.monotonic() < deadline:
+            self.images.publish(msg)
+            self.spin_until(answered, 0.5)
+        assert answered(), f'pose_node never answered the frame stamped {wanted}'
+        return answered()[-1]
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+@pytest.fixture
+def harness(rclpy_context):
+    h = Harness(rclpy_context)
+    yield h
+    h.close()
+
+
+def stamp_ns(msg) -> int:
+    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+
+
+def test_keypoints_carry_the_image_header_and_a_plausible_person(harness, peer):
+    node = peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    frame = astronaut_640x480()
+    sent = 1_700_000_000_123_456_789
+    msg = harness.publish_until_answered(image_msg(frame, sent))
+    assert stamp_ns(msg) == sent
+    assert msg.header.frame_id == 'test_camera'
+    assert (msg.image_width, msg.image_height, msg.model) == (640, 480, 'blazepose_full')
+    assert len(msg.persons) == 1
+    person = msg.persons[0]
+    assert [k.id for k in person.keypoints] == list(range(17))
+    nose = person.keypoints[Keypoint.NOSE]
+    # The face of the astronaut (x 170..260, y 40..150 in the 512x512 photo) scaled by 480/512
+    # and shifted right by the 80 px border.
+    assert 80 + 170 * 0.9375 < nose.x < 80 + 260 * 0.9375 and 40 * 0.9375 < nose.y < 150 * 0.9375
+    assert nose.score > 0.5
+
+
+def test_empty_persons_when_nobody_is_seen(harness, peer):
+    peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    msg = harness.publish_until_answered(image_msg(np.full((480, 640, 3), 128, np.uint8), 42))
+    assert list(msg.persons) == []
+
+
+def test_a_burst_is_dropped_not_queued(harness, peer):
+    peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    frame = astronaut_640x480()
+    harness.publish_until_answered(image_msg(frame, 1))
+    harness.keypoints.clear()
+    first = 1_000_000_000
+    sent = [first + i * 1_000_000 for i in range(100)]
+    for ns in sent:  # as fast as we can publish: far above the inference rate
+        harness.images.publish(image_msg(frame, ns))
+        harness.executor.spin_once(timeout_sec=0.0)
+    assert harness.spin_until(
+        lambda: harness.keypoints and stamp_ns(harness.keypoints[-1]) == sent[-1], 10.0), \
+        'the newest frame of the burst was never published'
+    harness.spin_until(lambda: False, 0.5)  # anything still queued would show up now
+    stamps = [stamp_ns(m) for m in harness.keypoints]
+    assert stamps[-1] == sent[-1], 'a stale frame was processed after the newest one'
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    assert len(stamps) < len(sent), 'every frame was processed: frames are being queued'
+
+
+def test_bad_frames_are_reported_and_the_node_goes_on(harness, peer):
+    node = peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    frame = astronaut_640x480()
+    harness.publish_until_answered(image_msg(frame, 1))
+    bad = image_msg(frame, 5)
+    bad.encoding = '32FC1'
+    harness.images.publish(bad)
+    truncated = image_msg(frame, 6)
+    truncated.data = bytes(truncated.data[:1000])
+    harness.spin_until(lambda: False, 0.3)
+    harness.images.publish(truncated)
+    harness.spin_until(lambda: False, 0.3)
+    harness.publish_until_answered(image_msg(cv2.resize(frame, (320, 240)), 3))
+    harness.publish_until_answered(image_msg(frame, 4))
+    assert {stamp_ns(m) for m in harness.keypoints} == {1, 3, 4}, 'a bad frame was published'
+    log = node.stop()
+    assert "'32FC1'" in log and 'rgb8' in log, log
+    assert 'truncated' in log.lower() or 'short' in log.lower(), log
+    assert 'frame size changed from 640x480 to 320x240' in log, log
+
+
+def test_silence_is_explained_with_the_publishers_seen(harness, peer):
+    # A publisher exists on the topic but sends nothing: the warning must name it.
+    node = peer([EXECUTABLE, '--ros-args', '-p', 'image_timeout:=1.0'])
+    harness.wait_for_pose_node()
+    harness.spin_until(lambda: False, 3.5)
+    log = node.stop()
+    assert 'no image on /camera/image_raw' in log, log
+    assert 'pose_node_tester' in log and 'best_effort' in log, log
+
+
+def test_diagnostics_report_rate_and_drops(harness, peer):
+    peer([EXECUTABLE, '--ros-args', '-p', 'diagnostics_period:=0.5'])
+    harness.wait_for_pose_node()
+    frame = astronaut_640x480()
+    harness.publish_until_answered(image_msg(frame, 9))
+    for i in range(10):
+        harness.images.publish(image_msg(frame, 10 + i))
+        harness.spin_until(lambda: False, 0.05)
+
+    def reported() -> dict:
+        for array in reversed(harness.diagnostics):
+            for status in array.status:
+                values = {kv.key: kv.value for kv in status.values}
+                if float(values.get('frames per second', 0)) > 0:
+                    return values
+        return {}
+
+    assert harness.spin_until(lambda: reported(), 5.0)
+    values = reported()
+    assert values['model'] == 'blazepose_full (blazepose)'
+    assert float(values['inference ms']) > 0
+    assert int(values['dropped total']) >= 0 and 'dropped (newer frame arrived first)' in values
+
+
+@pytest.mark.parametrize('args, expected', [
+    (['-p', 'model:=/nonexistent/model.tflite'], 'nonexistent'),
+    (['-p', 'num_threads:=0'], "parameter 'num_threads' = 0 is out of range"),
+    (['-p', 'model_type:=openpose'], "parameter 'model_type' = 'openpose' is not allowed"),
+])
+def test_bad_start_up_stops_with_a_clear_message(args, expected):
+    run = subprocess.run([EXECUTABLE, '--ros-args', *args], capture_output=True, text=True,
+                         timeout=30)
+    assert run.returncode == 1
+    assert expected in run.stdout + run.stderr
+
+
+def test_missing_model_says_how_to_fetch_it(tmp_path):
+    env_cache = {'POSE_ROS_MODELS': str(tmp_path)}
+    run = subprocess.run([EXECUTABLE], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, **env_cache})
+    assert run.returncode == 1
+    out = run.stdout + run.stderr
+    assert str(tmp_path) in out and 'fetch_model blazepose_full' in out, out
+
+
+def test_annotated_image_is_published_when_asked(harness, peer):
+    peer([EXECUTABLE, '--ros-args', '-p', 'publish_annotated:=true'])
+    annotated: list[Image] = []
+    harness.node.create_subscription(Image, '/pose/image_annotated', annotated.append,
+                                     qos_profile_sensor_data)
+    harness.wait_for_pose_node()
+    frame = astronaut_640x480()
+    deadline = time.monotonic() + 10
+    while not annotated and time.monotonic() < deadline:
+        harness.images.publish(image_msg(frame, 77))
+        harness.spin_until(lambda: annotated, 0.5)
+    assert annotated, 'no annotated image arrived'
+    out = np.frombuffer(annotated[-1].data, np.uint8).reshape(480, 640, 3)
+    assert stamp_ns(annotated[-1]) == 77
+    assert (out != frame).any(), 'nothing was drawn'
