@@ -104,6 +104,15 @@ def declare(node: Node, params: Sequence[Param]) -> dict[str, Any]:
         if problem is not None:
             raise ParameterError(p.message(value, problem))
         values[p.name] = value
+    # rclpy quietly ignores an override nobody declares: a typo in a parameters file (say
+    # max_linaer_speed) would leave the default in force on a robot. Refuse it instead.
+    overrides = getattr(node, '_parameter_overrides', {})
+    known = {p.name for p in params} | {'use_sim_time', 'start_type_description_service'}
+    unknown = sorted(name for name in overrides if name not in known and '.' not in name)
+    if unknown:
+        raise ParameterError(
+            f'{node.get_name()} has no parameter {", ".join(repr(n) for n in unknown)}; '
+            f'its parameters are: {", ".join(sorted(p.name for p in params))}')
     return values
 
 

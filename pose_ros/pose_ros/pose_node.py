@@ -7,13 +7,11 @@ import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSHistoryPolicy, QoSProfile, qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
-from pose_ros import params
+from pose_ros import params, runner
 from pose_ros.draw import draw_poses
 from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
 from pose_ros.families import FAMILIES, UnsupportedModelError
@@ -296,21 +294,7 @@ def _qos_fields(profile: QoSProfile) -> dict:
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = PoseNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except STARTUP_ERRORS as exc:
-        rclpy.logging.get_logger('pose_node').fatal(f'cannot start: {exc}')
-        return 1
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return runner.run(PoseNode, 'pose_node', args, STARTUP_ERRORS)
 
 
 if __name__ == '__main__':

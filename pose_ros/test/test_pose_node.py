@@ -94,7 +94,7 @@ def stamp_ns(msg) -> int:
 
 
 def test_keypoints_carry_the_image_header_and_a_plausible_person(harness, peer):
-    node = peer([EXECUTABLE])
+    peer([EXECUTABLE])
     harness.wait_for_pose_node()
     frame = astronaut_640x480()
     sent = 1_700_000_000_123_456_789
