@@ -29,6 +29,7 @@ setup(
         'console_scripts': [
             'fetch_model = pose_ros.models:main',
             'pose_node = pose_ros.pose_node:main',
+            'gesture_node = pose_ros.gesture_node:main',
         ],
     },
 )

@@ -138,17 +138,18 @@ def validate_update(params: Sequence[Param], current: dict[str, Any],
 
 
 def on_set(node: Node, params: Sequence[Param], get: Callable[[], dict[str, Any]],
-           apply: Callable[[dict[str, Any]], str | None]) -> None:
+           apply: Callable[[dict[str, Any], set[str]], str | None]) -> None:
     """Install a set-parameters callback that validates against the table, then applies.
 
-    ``apply`` may refuse a change the table cannot judge alone (a gestures file that does not
-    parse) by returning the reason; the old values then stay in force.
+    ``apply`` gets the new values and the names that were set (even to their old value: setting
+    a file path again means "read it again"). It may refuse what the table cannot judge alone
+    (a gestures file that does not parse) by returning the reason; the old values then stay.
     """
 
     def callback(changes: list[Parameter]) -> SetParametersResult:
         new, reason = validate_update(params, get(), changes)
         if reason is None:
-            reason = apply(new)
+            reason = apply(new, {c.name for c in changes})
         if reason is not None:
             node.get_logger().error(f'parameter update refused: {reason}')
             return SetParametersResult(successful=False, reason=reason)

@@ -118,7 +118,7 @@ class PoseNode(Node):
             f'{self._model_name} ({self._estimator.family}) ready; listening on '
             f'{self._image_sub.topic_name}, publishing {self._keypoints_pub.topic_name}')
 
-    def _apply_params(self, new: dict) -> str | None:
+    def _apply_params(self, new: dict, changed: set[str]) -> str | None:  # noqa: ARG002
         self._params = new
         return None
 

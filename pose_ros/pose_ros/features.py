@@ -1,0 +1,232 @@
+"""Body-relative measurements of one person, the only thing gestures are allowed to look at.
+
+Gestures must mean the same thing whether the person is a child or a tall adult,
+near or far, and whether the camera (or the person) is tilted. So nothing here is
+measured against the image axes or in pixels:
+
+* ``angle(a, b, c)``: the angle at ``b`` between ``b->a`` and ``b->c``, in degrees,
+  0..180 (180 = straight, e.g. a straight elbow).
+* ``direction(a, b)``: where ``a->b`` points in the person's own torso frame, in
+  degrees, -180..180: 0 = along the torso up axis (hip centre -> shoulder centre),
+  +90 = toward the person's own LEFT side, -90 = toward their own right side,
+  +-180 = down. Avoid thresholds near +-180 (the value wraps there); use
+  ``elevation`` for "how high".
+* ``elevation(a, b)``: how far ``a->b`` is raised from the torso's down axis, in
+  degrees, 0..180, whichever side: 0 = hanging down, 90 = straight out sideways,
+  180 = straight up. ``elevation(left_shoulder, left_wrist)`` is the arm raise.
+* ``up(a, b)``: how far ``b`` is above ``a`` along the torso up axis, in body
+  lengths (negative = below).
+* ``left(a, b)``: how far ``b`` is toward the person's own left of ``a``, in body
+  lengths (negative = toward their right).
+* ``distance(a, b)``: the distance between ``a`` and ``b``, in body lengths.
+
+A body length is the torso length (hip centre to shoulder centre). When the hips
+are not visible (a person close to the camera), the frame falls back to the
+shoulder line: the up axis is perpendicular to it and the body length is the
+shoulder width times ``SHOULDER_TO_TORSO``.
+
+The frame assumes the person faces the camera, as a person steering the robot
+does: their left side appears on the image right (image x right, y down).
+
+Besides the 17 COCO keypoints (``left_wrist``...), two virtual points may be
+used: ``mid_shoulder`` and ``mid_hip``.
+
+A keypoint scoring below the minimum score is unknown, and so is every feature
+that needs it: the value is ``None``, never 0, so that a missed detection can
+never look like a pose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+import re
+
+import numpy as np
+
+from pose_ros.keypoints import Keypoint, Pose
+
+# Torso length over shoulder width for an average adult facing the camera; only used
+# to size the body length when the hips are not visible.
+SHOULDER_TO_TORSO = 1.3
+
+VIRTUAL_POINTS: tuple[str, ...] = ('mid_shoulder', 'mid_hip')
+POINT_NAMES: tuple[str, ...] = tuple(k.name.lower() for k in Keypoint) + VIRTUAL_POINTS
+
+# Feature kind -> (number of points, unit). The unit names the hysteresis bucket.
+FEATURE_KINDS: dict[str, tuple[int, str]] = {
+    'angle': (3, 'degrees'),
+    'direction': (2, 'degrees'),
+    'elevation': (2, 'degrees'),
+    'up': (2, 'body'),
+    'left': (2, 'body'),
+    'distance': (2, 'body'),
+}
+UNITS: tuple[str, ...] = ('degrees', 'body')
+
+_FEATURE_RE = re.compile(r'^\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*$')
+_EPS = 1e-6
+
+
+class FeatureError(ValueError):
+    """A feature string that does not name a known feature of known keypoints."""
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One parsed feature: its kind and the points it measures."""
+
+    kind: str
+    points: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f'{self.kind}({", ".join(self.points)})'
+
+    @property
+    def unit(self) -> str:
+        return FEATURE_KINDS[self.kind][1]
+
+    @property
+    def keypoints(self) -> frozenset[Keypoint]:
+        """COCO keypoints whose score decides whether the feature is known."""
+        out: set[Keypoint] = set()
+        for p in self.points:
+            out.update(_point_sources(p))
+        return frozenset(out)
+
+
+def _point_sources(point: str) -> tuple[Keypoint, ...]:
+    if point == 'mid_shoulder':
+        return (Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER)
+    if point == 'mid_hip':
+        return (Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP)
+    return (Keypoint[point.upper()],)
+
+
+def parse_feature(text: str) -> FeatureSpec:
+    """Parse ``kind(point, ...)``; errors list what would have been valid."""
+    match = _FEATURE_RE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise FeatureError(
+            f'feature {text!r} is not of the form kind(point, ...); '
+            f'valid kinds: {", ".join(FEATURE_KINDS)}')
+    kind = match.group(1).lower()
+    if kind not in FEATURE_KINDS:
+        raise FeatureError(
+            f'unknown feature {kind!r} in {text!r}; valid features: {", ".join(FEATURE_KINDS)}')
+    points = tuple(p.strip().lower() for p in match.group(2).split(','))
+    arity = FEATURE_KINDS[kind][0]
+    if len(points) != arity:
+        raise FeatureError(
+            f'feature {kind!r} takes {arity} keypoints, got {len(points)} in {text!r}')
+    for p in points:
+        if p not in POINT_NAMES:
+            raise FeatureError(
+                f'unknown keypoint {p!r} in {text!r}; valid keypoints: {", ".join(POINT_NAMES)}')
+    if len(set(points)) != len(points):
+        raise FeatureError(f'feature {text!r} uses the same keypoint twice')
+    return FeatureSpec(kind, points)
+
+
+class FeatureSet:
+    """Features of one pose at one minimum score, computed lazily and cached.
+
+    Index with a feature string or a ``FeatureSpec``; the result is a float or
+    ``None`` when any keypoint it needs (or the torso frame) is unknown.
+    """
+
+    def __init__(self, pose: Pose, min_score: float) -> None:
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError(f'min_score must be within [0, 1], got {min_score}')
+        self.pose = pose
+        self.min_score = float(min_score)
+        kp = pose.keypoints.astype(np.float64)
+        self._xy = kp[:, :2]
+        self._known = np.isfinite(kp).all(axis=1) & (kp[:, 2] >= self.min_score)
+        self._cache: dict[FeatureSpec, float | None] = {}
+        self._frame = self._torso_frame()
+
+    # -- points and frame -------------------------------------------------------
+    def point(self, name: str) -> np.ndarray | None:
+        """Image position of a named (possibly virtual) point, or None when unknown."""
+        sources = _point_sources(name)
+        if not all(self._known[int(k)] for k in sources):
+            return None
+        return np.mean([self._xy[int(k)] for k in sources], axis=0)
+
+    def _torso_frame(self) -> tuple[np.ndarray, np.ndarray, float] | None:
+        shoulders = self.point('mid_shoulder')
+        if shoulders is None:
+            return None
+        hips = self.point('mid_hip')
+        if hips is not None:
+            axis = shoulders - hips
+            length = float(np.hypot(*axis))
+            if length > _EPS:
+                up = axis / length
+                return up, np.array([-up[1], up[0]]), length
+        line = self._xy[int(Keypoint.LEFT_SHOULDER)] - self._xy[int(Keypoint.RIGHT_SHOULDER)]
+        width = float(np.hypot(*line))
+        if width <= _EPS:
+            return None
+        left = line / width
+        return np.array([left[1], -left[0]]), left, width * SHOULDER_TO_TORSO
+
+    @property
+    def frame_known(self) -> bool:
+        return self._frame is not None
+
+    @property
+    def body_length(self) -> float | None:
+        """Pixels per body length, or None when the torso frame is unknown."""
+        return None if self._frame is None else self._frame[2]
+
+    # -- features -----------------------------------------------------------------
+    def __getitem__(self, feature: str | FeatureSpec) -> float | None:
+        spec = feature if isinstance(feature, FeatureSpec) else parse_feature(feature)
+        if spec not in self._cache:
+            self._cache[spec] = self._compute(spec)
+        return self._cache[spec]
+
+    def get(self, feature: str | FeatureSpec) -> float | None:
+        return self[feature]
+
+    def _compute(self, spec: FeatureSpec) -> float | None:
+        pts = [self.point(p) for p in spec.points]
+        if any(p is None for p in pts):
+            return None
+        if spec.kind == 'angle':
+            a, b, c = pts
+            v1, v2 = a - b, c - b
+            n1, n2 = float(np.hypot(*v1)), float(np.hypot(*v2))
+            if n1 <= _EPS or n2 <= _EPS:
+                return None
+            cos = float(np.dot(v1, v2)) / (n1 * n2)
+            return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+        if self._frame is None:
+            return None
+        up, left, length = self._frame
+        v = pts[1] - pts[0]
+        along_up, along_left = float(np.dot(v, up)), float(np.dot(v, left))
+        if spec.kind in ('direction', 'elevation'):
+            if math.hypot(along_up, along_left) <= _EPS:
+                return None
+            direction = math.degrees(math.atan2(along_left, along_up))
+            return direction if spec.kind == 'direction' else 180.0 - abs(direction)
+        if spec.kind == 'up':
+            return along_up / length
+        if spec.kind == 'left':
+            return along_left / length
+        return math.hypot(along_up, along_left) / length
+
+    def mean_score(self, keypoints: frozenset[Keypoint] | set[Keypoint]) -> float:
+        """Mean detector score of some keypoints: the confidence reported with a gesture."""
+        if not keypoints:
+            return float(self.pose.score)
+        return float(np.mean([self.pose.keypoints[int(k), 2] for k in keypoints]))
+
+
+def compute_features(pose: Pose, min_score: float) -> FeatureSet:
+    """Measure ``pose`` in its own torso frame; keypoints below ``min_score`` are unknown."""
+    return FeatureSet(pose, min_score)

@@ -1,0 +1,201 @@
+"""gesture_node: keypoints in, named gestures and safe velocity commands out."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import Twist, TwistStamped
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+
+from pose_ros import params, runner
+from pose_ros.gestures import GestureFileError, load_gestures
+from pose_ros.messages import msg_to_poses
+from pose_ros.teleop import Command, Phase, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.throttle import KeyedThrottle
+from pose_ros_msgs.msg import Gesture, PersonArray
+
+PHASES = {Phase.STARTED: Gesture.STARTED, Phase.HELD: Gesture.HELD, Phase.ENDED: Gesture.ENDED}
+
+PARAMS = (
+    params.Param('gestures_file', '',
+                 'The gesture language file; empty means config/gestures.yaml of this package. '
+                 'A new file that does not load is refused and the old one stays.'),
+    params.Param('lost_timeout', 0.5,
+                 'Seconds without seeing the controlling person before a zero command.',
+                 minimum=0.05, maximum=10.0),
+    params.Param('max_age', 0.5,
+                 'Keypoints stamped longer ago than this (s) are ignored as stale.',
+                 minimum=0.01, maximum=10.0),
+    params.Param('zero_window', 0.5,
+                 'Seconds the zero command is repeated after control ends, then silence.',
+                 minimum=0.0, maximum=5.0),
+    params.Param('publish_rate', 20.0, 'Command rate while engaged (Hz).',
+                 minimum=1.0, maximum=200.0),
+    params.Param('max_linear_x', 0.5, 'Forward/backward speed limit (m/s).',
+                 minimum=0.0, maximum=10.0),
+    params.Param('max_linear_y', 0.3, 'Sideways speed limit (m/s).', minimum=0.0, maximum=10.0),
+    params.Param('max_angular_z', 1.0, 'Turn rate limit (rad/s).', minimum=0.0, maximum=20.0),
+    params.Param('max_linear_accel', 0.5, 'Linear acceleration limit while engaged (m/s^2).',
+                 minimum=0.01, maximum=50.0),
+    params.Param('max_angular_accel', 1.5, 'Angular acceleration limit while engaged (rad/s^2).',
+                 minimum=0.01, maximum=100.0),
+    params.Param('min_iou', 0.3,
+                 'Box overlap that keeps following an untracked controller whose head and '
+                 'torso are hidden.', minimum=0.0, maximum=1.0),
+    params.Param('max_shift', 0.5,
+                 'Body lengths an untracked controller may move between two sightings.',
+                 minimum=0.0, maximum=10.0),
+    params.Param('stamped', False,
+                 'Publish geometry_msgs/TwistStamped instead of Twist (robots on Jazzy and '
+                 'later often want it).', read_only=True),
+    params.Param('frame_id', 'base_link', 'frame_id of TwistStamped commands.'),
+)
+
+STARTUP_ERRORS = (params.ParameterError, GestureFileError)
+
+
+def default_gestures_file() -> str:
+    """Return the installed config/gestures.yaml of this package."""
+    from ament_index_python.packages import get_package_share_directory
+    return os.path.join(get_package_share_directory('pose_ros'), 'config', 'gestures.yaml')
+
+
+def options_from(p: dict) -> TeleopOptions:
+    limits = TeleopLimits(
+        max_linear_x=p['max_linear_x'], max_linear_y=p['max_linear_y'],
+        max_angular_z=p['max_angular_z'], max_linear_accel=p['max_linear_accel'],
+        max_angular_accel=p['max_angular_accel'])
+    return TeleopOptions(lost_timeout=p['lost_timeout'], max_age=p['max_age'],
+                         zero_window=p['zero_window'], publish_rate=p['publish_rate'],
+                         min_iou=p['min_iou'], max_shift=p['max_shift'], limits=limits)
+
+
+class GestureNode(Node):
+    """Follow the person who engaged, and turn their gestures into bounded commands."""
+
+    def __init__(self) -> None:
+        super().__init__('gesture_node')
+        self._params = params.declare(self, PARAMS)
+        self._gestures_path = self._params['gestures_file'] or default_gestures_file()
+        self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params))
+        params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
+
+        self._stamped = self._params['stamped']
+        self._cmd_pub = self.create_publisher(
+            TwistStamped if self._stamped else Twist, 'cmd_vel', 10)
+        self._gesture_pub = self.create_publisher(Gesture, 'pose/gesture', 10)
+        # Best effort accepts both reliable and best-effort keypoint publishers.
+        self._keypoints_sub = self.create_subscription(
+            PersonArray, 'pose/keypoints', self._on_keypoints, qos_profile_sensor_data)
+        self._timer = self.create_timer(1.0 / self._params['publish_rate'], self._on_tick)
+        self._header = PersonArray().header
+        self._sent_any = False
+        self._was_engaged = False
+        self._warnings = KeyedThrottle(period_s=5.0)
+        names = ', '.join(self._teleop.gestures.names)
+        self.get_logger().info(
+            f'gestures from {self._gestures_path}: {names}; make "{self._teleop.gestures.engage}"'
+            f' to take control. Commands on {self._cmd_pub.topic_name}')
+
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _apply_params(self, new: dict, changed: set[str]) -> str | None:
+        try:
+            options = options_from(new)
+            path = new['gestures_file'] or default_gestures_file()
+            gestures = load_gestures(path) if 'gestures_file' in changed else None
+        except (GestureFileError, ValueError, OSError) as exc:
+            return str(exc)
+        if gestures is not None:
+            self._teleop.set_gestures(gestures)
+            self._gestures_path = path
+            self.get_logger().info(f'gestures loaded from {path}: {", ".join(gestures.names)}')
+        self._teleop.set_options(options)
+        if new['publish_rate'] != self._params['publish_rate']:
+            self.destroy_timer(self._timer)
+            self._timer = self.create_timer(1.0 / new['publish_rate'], self._on_tick)
+        self._params = new
+        return None
+
+    def _warn(self, key: str, message: str) -> None:
+        suppressed = self._warnings.check(key, time.monotonic())
+        if suppressed is not None:
+            self.get_logger().warning(self._warnings.format(message, suppressed))
+
+    def _on_keypoints(self, msg: PersonArray) -> None:
+        now = self._now()
+        stamp = _seconds(msg.header.stamp)
+        if not self._teleop.update(msg_to_poses(msg), stamp, now):
+            self._warn('stale', f'ignored keypoints stamped {now - stamp:.3f} s ago (max_age '
+                       f'{self._params["max_age"]} s, or older than the last ones): are the '
+                       'clocks of the machines in sync, and use_sim_time the same everywhere?')
+            return
+        self._header = msg.header
+        self._after_update()
+
+    def _on_tick(self) -> None:
+        command = self._teleop.tick(self._now())
+        if command is not None:
+            self._publish(command)
+        self._after_update()
+
+    def _after_update(self) -> None:
+        for event in self._teleop.drain_events():
+            msg = Gesture(name=event.name, person_id=int(event.person_id),
+                          confidence=float(event.confidence), phase=PHASES[event.phase])
+            msg.header.frame_id = self._header.frame_id
+            msg.header.stamp = self._header.stamp if event.stamp_s == _seconds(
+                self._header.stamp) else _time_msg(event.stamp_s)
+            self._gesture_pub.publish(msg)
+        state = self._teleop.state
+        if state.engaged != self._was_engaged:
+            self._was_engaged = state.engaged
+            if state.engaged:
+                self.get_logger().info(f'engaged: person {state.controller_id} has control')
+            else:
+                self.get_logger().info(f'released: {state.release_reason}; sending zeros')
+
+    def _publish(self, command: Command) -> None:
+        twist = Twist()
+        twist.linear.x = float(command.linear_x)
+        twist.linear.y = float(command.linear_y)
+        twist.angular.z = float(command.angular_z)
+        if self._stamped:
+            msg = TwistStamped(twist=twist)
+            msg.header.stamp = self.get_clock().now().to_msg()
+            msg.header.frame_id = self._params['frame_id']
+            self._cmd_pub.publish(msg)
+        else:
+            self._cmd_pub.publish(twist)
+        self._sent_any = True
+
+    def destroy_node(self) -> None:
+        # Whatever was last sent, the robot must not keep moving after we are gone. Nothing
+        # is sent when no command ever was: nobody engaged, so we never drove the robot.
+        zero = self._teleop.shutdown(self._now())
+        if self._sent_any:
+            self._publish(zero)
+            self.get_logger().info('shutting down: zero command sent')
+        super().destroy_node()
+
+
+def _seconds(stamp: Time) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def _time_msg(seconds: float) -> Time:
+    ns = round(seconds * 1e9)
+    return Time(sec=ns // 1_000_000_000, nanosec=ns % 1_000_000_000)
+
+
+def main(args: list[str] | None = None) -> int:
+    return runner.run(GestureNode, 'gesture_node', args, STARTUP_ERRORS)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

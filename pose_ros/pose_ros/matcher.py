@@ -1,0 +1,155 @@
+"""Per-person, per-gesture state: when a pose becomes a gesture, and when it stops being one.
+
+A single frame never decides anything: conditions must hold for the gesture's hold
+time (so a fast swing through a pose does nothing), a failed frame or two shorter
+than the gesture's release time does not reset it (detector noise), thresholds are relaxed once a
+gesture is pending or held (so a value hovering at a threshold does not flap), and an
+unknown result (an occluded or low-score joint) keeps the current state until
+``unknown_timeout`` has passed since the conditions were last seen true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import enum
+
+from pose_ros.features import FeatureSet, compute_features
+from pose_ros.gestures import Gesture, GestureSet
+from pose_ros.keypoints import Pose
+
+_EPS = 1e-6  # timestamps are sums of frame periods: 0.1 s may come out as 0.0999...
+
+
+class Phase(str, enum.Enum):
+    """Gesture event phases, as in pose_ros_msgs/Gesture."""
+
+    STARTED = 'STARTED'
+    HELD = 'HELD'
+    ENDED = 'ENDED'
+
+
+class MatchState(str, enum.Enum):
+    INACTIVE = 'inactive'
+    PENDING = 'pending'
+    ACTIVE = 'active'
+
+
+@dataclass(frozen=True)
+class MatchEvent:
+    name: str
+    phase: Phase
+    confidence: float
+    stamp_s: float
+
+
+class GestureMatcher:
+    """Hold time, hysteresis and occlusion tolerance for one gesture of one person."""
+
+    def __init__(self, gesture: Gesture, unknown_timeout: float = 0.5) -> None:
+        if unknown_timeout < 0:
+            raise ValueError(f'unknown_timeout must be >= 0 s, got {unknown_timeout}')
+        self.gesture = gesture
+        self.unknown_timeout = float(unknown_timeout)
+        self.state = MatchState.INACTIVE
+        self.since_s = 0.0
+        self.last_true_s = 0.0
+        self.false_since_s: float | None = None
+        self.confidence = 0.0
+        self.axes: dict[str, float] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.state is MatchState.ACTIVE
+
+    def reset(self) -> None:
+        self.state = MatchState.INACTIVE
+        self.false_since_s = None
+        self.axes = {}
+
+    def adopt(self, other: GestureMatcher) -> None:
+        """Take over another matcher's timing, so swapping the gesture set keeps what is held."""
+        self.state, self.since_s, self.last_true_s = other.state, other.since_s, other.last_true_s
+        self.false_since_s = other.false_since_s
+        self.confidence = other.confidence
+        self.axes = dict(other.axes)
+
+    def update(self, features: FeatureSet, stamp_s: float) -> MatchEvent | None:
+        """Feed one frame's features (at this gesture's min score); return a phase change."""
+        latched = self.state is not MatchState.INACTIVE
+        result = self.gesture.evaluate(features, latched)
+        if result is True:
+            # Only a true frame ends a streak of false ones: an unknown frame in between
+            # must not let an oscillating pose bridge the release time again and again.
+            self.false_since_s = None
+            self.last_true_s = stamp_s
+            self.confidence = features.mean_score(self.gesture.keypoints)
+            self._update_axes(features)
+            if self.state is MatchState.INACTIVE:
+                self.state, self.since_s = MatchState.PENDING, stamp_s
+            if self.state is MatchState.PENDING and stamp_s - self.since_s >= self.gesture.hold_s:
+                self.state = MatchState.ACTIVE
+                return self._event(Phase.STARTED, stamp_s)
+            return self._event(Phase.HELD, stamp_s) if self.active else None
+        if result is None and latched and stamp_s - self.last_true_s <= self.unknown_timeout:
+            self._update_axes(features)
+            return self._event(Phase.HELD, stamp_s) if self.active else None
+        if result is False and latched:
+            if self.false_since_s is None:
+                self.false_since_s = stamp_s
+            if stamp_s - self.false_since_s < self.gesture.release_s - _EPS:
+                return self._event(Phase.HELD, stamp_s) if self.active else None
+        was_active = self.active
+        self.reset()
+        return self._event(Phase.ENDED, stamp_s) if was_active else None
+
+    def _update_axes(self, features: FeatureSet) -> None:
+        # A proportional input that is briefly unknown keeps its last value.
+        for axis, value in (self.gesture.axes(features) or {}).items():
+            if value is not None:
+                self.axes[axis] = value
+            elif axis not in self.axes:
+                self.axes[axis] = 0.0
+
+    def _event(self, phase: Phase, stamp_s: float) -> MatchEvent:
+        return MatchEvent(self.gesture.name, phase, self.confidence, stamp_s)
+
+
+class PersonMatcher:
+    """All matchers of one person; computes features once per minimum score per frame."""
+
+    def __init__(self, gestures: GestureSet, unknown_timeout: float = 0.5,
+                 names: tuple[str, ...] | None = None) -> None:
+        selected = [g for g in gestures.gestures if names is None or g.name in names]
+        self.matchers = {g.name: GestureMatcher(g, unknown_timeout) for g in selected}
+
+    def update(self, pose: Pose, stamp_s: float) -> list[MatchEvent]:
+        by_score: dict[float, FeatureSet] = {}
+        events = []
+        for matcher in self.matchers.values():
+            score = matcher.gesture.min_score
+            if score not in by_score:
+                by_score[score] = compute_features(pose, score)
+            event = matcher.update(by_score[score], stamp_s)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def active(self) -> list[GestureMatcher]:
+        """Held gestures, highest priority first (file order breaks ties)."""
+        held = [m for m in self.matchers.values() if m.active]
+        return sorted(held, key=lambda m: -m.gesture.priority)
+
+    def is_active(self, name: str) -> bool:
+        matcher = self.matchers.get(name)
+        return matcher is not None and matcher.active
+
+    def end_all(self, stamp_s: float) -> list[MatchEvent]:
+        events = [m._event(Phase.ENDED, stamp_s) for m in self.matchers.values() if m.active]
+        for m in self.matchers.values():
+            m.reset()
+        return events
+
+    def adopt(self, other: PersonMatcher) -> None:
+        for name, matcher in self.matchers.items():
+            if name in other.matchers:
+                matcher.adopt(other.matchers[name])

@@ -1,0 +1,375 @@
+"""The safety state machine between gestures and /cmd_vel: who controls, and what is sent.
+
+Everything is driven by explicit times so that every rule can be tested without ROS:
+``update()`` is called for each keypoint message (with its stamp and the current
+time), ``tick()`` at the publish rate. The rules:
+
+* nothing is ever sent before a person engages (holds the engage gesture);
+* only that person (the controller) is obeyed until control is released, followed by
+  track id when the tracker gives one, else by their head and torso keypoints from
+  frame to frame (box overlap when those are hidden);
+* keypoints older than ``max_age`` are ignored (and counted);
+* control is released by the disengage gesture, by not seeing the controller for
+  ``lost_timeout`` (also when messages stop altogether: ``tick`` checks), or by
+  ``shutdown()``; release is an immediate zero, repeated for ``zero_window`` seconds,
+  then silence;
+* while engaged a command (zero when no motion gesture is held) goes out at every
+  tick, within the speed and acceleration limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import math
+
+import numpy as np
+
+from pose_ros.gestures import GestureSet
+from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.matcher import MatchEvent, PersonMatcher, Phase
+from pose_ros.shaping import ZERO, Command, TeleopLimits, ZeroWindow, clamp_speed, step_toward
+
+__all__ = ['Command', 'GestureEvent', 'Phase', 'Teleop', 'TeleopLimits', 'TeleopOptions',
+           'TeleopState']
+
+_MAX_CANDIDATES = 32
+
+
+@dataclass(frozen=True)
+class TeleopOptions:
+    """Timing (seconds) and association settings; ``limits`` bound every command.
+
+    An untracked person is followed from frame to frame by their head and torso
+    keypoints, which may move at most ``max_shift`` body lengths between two
+    sightings; ``min_iou`` is the box overlap used when those keypoints are hidden.
+    """
+
+    lost_timeout: float = 0.5
+    max_age: float = 0.5
+    zero_window: float = 0.5
+    publish_rate: float = 20.0
+    max_tick_dt: float = 0.1
+    min_iou: float = 0.3
+    max_shift: float = 0.5
+    limits: TeleopLimits = field(default_factory=TeleopLimits)
+
+    def __post_init__(self) -> None:
+        positive = ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt')
+        for name in positive + ('zero_window', 'min_iou', 'max_shift'):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (
+                    name in positive and value == 0):
+                kind = '> 0' if name in positive else '>= 0'
+                raise ValueError(f'TeleopOptions.{name} must be a finite number {kind}, '
+                                 f'got {value!r}')
+        if self.min_iou > 1:
+            raise ValueError(f'TeleopOptions.min_iou must be within [0, 1], got {self.min_iou}')
+        if not isinstance(self.limits, TeleopLimits):
+            raise ValueError(f'TeleopOptions.limits must be a TeleopLimits, got {self.limits!r}')
+
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """One gesture phase change of one person, for pose_ros_msgs/Gesture."""
+
+    name: str
+    person_id: int
+    confidence: float
+    phase: Phase
+    stamp_s: float
+
+
+@dataclass(frozen=True)
+class TeleopState:
+    """A snapshot for the node's status line."""
+
+    engaged: bool
+    controller_id: int | None
+    active_gesture: str | None
+    last_command: Command | None
+    stale_messages: int
+    release_reason: str | None
+
+    @property
+    def mode(self) -> str:
+        return 'engaged' if self.engaged else 'idle'
+
+
+class _Person:
+    """Someone being followed from frame to frame, with their gesture matchers."""
+
+    def __init__(self, pose: Pose, stamp_s: float, matcher: PersonMatcher) -> None:
+        self.track_id = pose.track_id
+        self.anchors = np.full((len(_ANCHORS), 2), np.nan)
+        self.size = 1.0
+        self.box = _box(pose)
+        self.last_seen_s = stamp_s
+        self.matcher = matcher
+        self.see(pose, stamp_s)
+
+    def see(self, pose: Pose, stamp_s: float) -> None:
+        if pose.track_id >= 0:
+            self.track_id = pose.track_id
+        known = pose.keypoints[_ANCHORS, 2] >= _ANCHOR_SCORE
+        # Anchors not seen this time keep their last position: one missed keypoint must
+        # not make the person unrecognisable.
+        self.anchors[known] = pose.keypoints[_ANCHORS][known, :2]
+        self.box = _box(pose)
+        self.size = _body_size(self.anchors, self.box)
+        self.last_seen_s = stamp_s
+
+    def shift(self, pose: Pose) -> float | None:
+        """How far ``pose`` is from this person, in body lengths; None if incomparable."""
+        known = (pose.keypoints[_ANCHORS, 2] >= _ANCHOR_SCORE) & ~np.isnan(self.anchors[:, 0])
+        if not known.any():
+            return None
+        d = np.hypot(*(pose.keypoints[_ANCHORS][known, :2] - self.anchors[known]).T)
+        return float(np.median(d)) / self.size
+
+
+# Head and torso: they do not move when the arms gesture.
+_ANCHORS = [int(k) for k in (Keypoint.NOSE, Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER,
+                             Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP)]
+_ANCHOR_SCORE = 0.2
+
+
+def _body_size(anchors: np.ndarray, box: tuple[float, ...]) -> float:
+    shoulders, hips = anchors[[1, 2]].mean(axis=0), anchors[[3, 4]].mean(axis=0)
+    torso = float(np.hypot(*(shoulders - hips)))
+    width = float(np.hypot(*(anchors[1] - anchors[2])))
+    size = max((v for v in (torso, width * 1.3) if math.isfinite(v)), default=0.0)
+    return size if size > 1.0 else max(1.0, (box[3] - box[1]) / 3.0)
+
+
+def _box(pose: Pose) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = pose.box
+    if x1 > x0 and y1 > y0:
+        return pose.box
+    return pose.box_from_keypoints(0.05)
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+class Teleop:
+    """Gestures in, velocity commands out, with engagement and every safety rule."""
+
+    def __init__(self, gestures: GestureSet, options: TeleopOptions | None = None) -> None:
+        self._gestures = gestures
+        self._options = options or TeleopOptions()
+        self._zeros = ZeroWindow(self._options.zero_window)
+        self._candidates: list[_Person] = []
+        self._controller: _Person | None = None
+        self._target = ZERO
+        self._current = ZERO
+        self._active_gesture: str | None = None
+        self._last_command: Command | None = None
+        self._last_tick_s: float | None = None
+        self._last_stamp_s: float | None = None
+        self._events: list[GestureEvent] = []
+        self._release_reason: str | None = None
+        self.stale_messages = 0
+
+    # -- public API -----------------------------------------------------------------
+    @property
+    def gestures(self) -> GestureSet:
+        return self._gestures
+
+    @property
+    def options(self) -> TeleopOptions:
+        return self._options
+
+    @property
+    def engaged(self) -> bool:
+        return self._controller is not None
+
+    @property
+    def state(self) -> TeleopState:
+        c = self._controller
+        return TeleopState(c is not None, None if c is None else c.track_id,
+                           self._active_gesture, self._last_command, self.stale_messages,
+                           self._release_reason)
+
+    def drain_events(self) -> list[GestureEvent]:
+        """Gesture events since the last call, oldest first, for the node to publish."""
+        events, self._events = self._events, []
+        return events
+
+    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> bool:
+        """Take one keypoint message; False when it was ignored as stale or out of order."""
+        if not (math.isfinite(stamp_s) and math.isfinite(now_s)):
+            raise ValueError(f'stamp and now must be finite, got {stamp_s!r}, {now_s!r}')
+        fresh = abs(now_s - stamp_s) <= self._options.max_age
+        in_order = self._last_stamp_s is None or stamp_s >= self._last_stamp_s
+        if not (fresh and in_order):
+            self.stale_messages += 1
+            self._check_lost(now_s)
+            return False
+        self._last_stamp_s = stamp_s
+        if self._controller is not None:
+            self._update_controller(poses, stamp_s, now_s)
+        else:
+            self._update_idle(poses, stamp_s)
+        self._check_lost(now_s)
+        return True
+
+    def tick(self, now_s: float) -> Command | None:
+        """Return what to publish now: a command while engaged, zeros after release, else None."""
+        self._check_lost(now_s)
+        if self._controller is not None:
+            last = self._last_tick_s if self._last_tick_s is not None else now_s
+            dt = min(max(0.0, now_s - last), self._options.max_tick_dt)
+            self._last_tick_s = now_s
+            self._current = step_toward(self._current, self._target, dt, self._options.limits)
+            self._last_command = self._current
+            return self._current
+        if self._zeros.active(now_s):
+            self._last_command = ZERO
+            return ZERO
+        return None
+
+    def shutdown(self, now_s: float | None = None) -> Command:
+        """Release control; the returned zero is what to publish on the way out."""
+        if self._controller is not None:
+            self._release('shutdown', now_s if now_s is not None else self._controller.last_seen_s)
+        self._zeros.cancel()
+        self._last_command = ZERO
+        return ZERO
+
+    def set_gestures(self, gestures: GestureSet) -> None:
+        """Swap the gesture set at run time, keeping engagement and what is held by name."""
+        self._gestures = gestures
+        timeout = self._options.lost_timeout
+        for person in self._persons():
+            names = None if person is self._controller else (gestures.engage,)
+            matcher = PersonMatcher(gestures, timeout, names)
+            matcher.adopt(person.matcher)
+            person.matcher = matcher
+        if self._controller is not None:
+            self._select_target()
+
+    def set_options(self, options: TeleopOptions) -> None:
+        """Swap timing and limits at run time; lowered speed limits apply at the next tick."""
+        self._options = options
+        self._zeros.duration = options.zero_window
+        for person in self._persons():
+            for m in person.matcher.matchers.values():
+                m.unknown_timeout = options.lost_timeout
+        self._target = clamp_speed(self._target, options.limits)
+
+    # -- internals ------------------------------------------------------------------
+    def _persons(self) -> list[_Person]:
+        return self._candidates + ([self._controller] if self._controller else [])
+
+    def _emit(self, person: _Person, events: list[MatchEvent]) -> None:
+        self._events.extend(GestureEvent(e.name, person.track_id, e.confidence, e.phase,
+                                         e.stamp_s) for e in events)
+
+    def _match(self, person: _Person, poses: list[Pose], taken: set[int]) -> int | None:
+        """Index of the pose that continues ``person``: same track id, else nearest torso."""
+        if person.track_id >= 0:
+            for i, pose in enumerate(poses):
+                if i not in taken and pose.track_id == person.track_id:
+                    return i
+        best, best_shift = None, self._options.max_shift
+        overlap, best_iou = None, self._options.min_iou
+        for i, pose in enumerate(poses):
+            if i in taken or (person.track_id >= 0 and pose.track_id >= 0):
+                continue  # a tracked person is only ever continued by an untracked detection
+            shift = person.shift(pose)
+            if shift is not None:
+                if shift <= best_shift:
+                    best, best_shift = i, shift
+                continue
+            iou = _iou(person.box, _box(pose))
+            if iou >= best_iou:
+                overlap, best_iou = i, iou
+        return best if best is not None else overlap
+
+    def _update_idle(self, poses: list[Pose], stamp_s: float) -> None:
+        taken: set[int] = set()
+        seen: list[tuple[_Person, Pose]] = []
+        # Longest-followed first: a detection glitch may spawn a duplicate candidate, which
+        # must not steal the person (and reset a hold in progress) on the next frame.
+        for person in self._candidates:
+            i = self._match(person, poses, taken)
+            if i is not None:
+                taken.add(i)
+                person.see(poses[i], stamp_s)
+                seen.append((person, poses[i]))
+        for i, pose in enumerate(poses):
+            if i not in taken and len(self._candidates) < _MAX_CANDIDATES:
+                person = _Person(pose, stamp_s, PersonMatcher(
+                    self._gestures, self._options.lost_timeout, (self._gestures.engage,)))
+                self._candidates.append(person)
+                seen.append((person, pose))
+        self._candidates = [p for p in self._candidates
+                            if stamp_s - p.last_seen_s <= self._options.lost_timeout]
+        engaging = []
+        for person, pose in seen:
+            self._emit(person, person.matcher.update(pose, stamp_s))
+            if person.matcher.is_active(self._gestures.engage):
+                engaging.append(person)
+        if engaging:
+            self._engage(max(engaging, key=lambda p: p.matcher.matchers[
+                self._gestures.engage].confidence), stamp_s)
+
+    def _engage(self, person: _Person, stamp_s: float) -> None:
+        matcher = PersonMatcher(self._gestures, self._options.lost_timeout)
+        matcher.adopt(person.matcher)
+        person.matcher = matcher
+        self._controller = person
+        self._candidates = []
+        self._zeros.cancel()
+        self._target = self._current = ZERO
+        self._last_tick_s = None
+        self._active_gesture = self._gestures.engage
+        self._release_reason = None
+
+    def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float) -> None:
+        person = self._controller
+        i = self._match(person, poses, set())
+        if i is None:
+            return
+        person.see(poses[i], stamp_s)
+        self._emit(person, person.matcher.update(poses[i], stamp_s))
+        if person.matcher.is_active(self._gestures.disengage):
+            self._release('disengage', now_s)
+            return
+        self._select_target()
+
+    def _select_target(self) -> None:
+        active = self._controller.matcher.active()
+        self._active_gesture = active[0].gesture.name if active else None
+        moving = [m for m in active if m.gesture.command is not None]
+        if moving:
+            axes = moving[0].axes
+            self._target = clamp_speed(Command(**{a: axes.get(a, 0.0) for a in
+                                                  ('linear_x', 'linear_y', 'angular_z')}),
+                                       self._options.limits)
+        else:
+            self._target = ZERO
+
+    def _check_lost(self, now_s: float) -> None:
+        c = self._controller
+        if c is not None and now_s - c.last_seen_s > self._options.lost_timeout:
+            self._release('lost', now_s)
+
+    def _release(self, reason: str, now_s: float) -> None:
+        person = self._controller
+        self._emit(person, person.matcher.end_all(person.last_seen_s))
+        self._controller = None
+        self._candidates = []
+        self._target = self._current = ZERO
+        self._active_gesture = None
+        self._last_tick_s = None
+        self._release_reason = reason
+        self._zeros.start(now_s)
+

@@ -1,0 +1,157 @@
+"""Features must mean the same for any person, distance and camera tilt, and never guess."""
+
+import math
+
+import numpy as np
+import pytest
+from synthetic_people import ADULT, BODIES, GESTURE_STANCES, Stance, View, render
+
+from pose_ros.features import POINT_NAMES, FeatureError, compute_features, parse_feature
+from pose_ros.keypoints import Keypoint, Pose
+
+K = Keypoint
+
+
+def _upright(**points) -> Pose:
+    """Make a person facing the camera: torso 100 px, shoulders at y=100, hips at y=200."""
+    kp = np.zeros((17, 3), np.float32)
+    base = {
+        K.LEFT_SHOULDER: (340, 100), K.RIGHT_SHOULDER: (260, 100),
+        K.LEFT_HIP: (330, 200), K.RIGHT_HIP: (270, 200), K.NOSE: (300, 60),
+    }
+    base.update({K[name.upper()]: xy for name, xy in points.items()})
+    for k, (x, y) in base.items():
+        kp[int(k)] = (x, y, 0.9)
+    return Pose(kp, 0.9, (0, 0, 640, 480))
+
+
+def test_sign_conventions_for_a_person_facing_the_camera():
+    # Person's left arm out to THEIR left = image right; right arm straight up.
+    fs = compute_features(_upright(left_wrist=(440, 100), right_wrist=(260, 0),
+                                   left_elbow=(390, 100), right_elbow=(260, 50)), 0.3)
+    assert fs['direction(left_shoulder, left_wrist)'] == pytest.approx(90.0)
+    assert fs['elevation(left_shoulder, left_wrist)'] == pytest.approx(90.0)
+    assert fs['direction(right_shoulder, right_wrist)'] == pytest.approx(0.0, abs=1e-6)
+    assert fs['elevation(right_shoulder, right_wrist)'] == pytest.approx(180.0)
+    # Right shoulder -> left shoulder points to the person's left.
+    assert fs['direction(right_shoulder, left_shoulder)'] == pytest.approx(90.0)
+    assert fs['left(right_shoulder, left_shoulder)'] == pytest.approx(0.8)
+    # Offsets in body lengths (torso = 100 px): the right wrist is 1 torso above its shoulder.
+    assert fs['up(right_shoulder, right_wrist)'] == pytest.approx(1.0)
+    assert fs['up(nose, mid_hip)'] == pytest.approx(-1.4)
+    assert fs['distance(left_shoulder, left_wrist)'] == pytest.approx(1.0)
+    assert fs['angle(left_shoulder, left_elbow, left_wrist)'] == pytest.approx(180.0)
+
+
+def test_hanging_arm_has_zero_elevation_and_direction_near_180():
+    fs = compute_features(_upright(right_wrist=(262, 200), left_wrist=(338, 200)), 0.3)
+    assert fs['elevation(right_shoulder, right_wrist)'] < 2.0
+    assert abs(fs['direction(left_shoulder, left_wrist)']) > 178.0
+
+
+@pytest.mark.parametrize('gesture', sorted(GESTURE_STANCES))
+def test_features_do_not_change_with_distance_roll_or_position(gesture):
+    stance = GESTURE_STANCES[gesture]
+    ref = compute_features(render(ADULT, stance, View(), None), 0.3)
+    names = ['angle(left_shoulder, left_elbow, left_wrist)',
+             'elevation(right_shoulder, right_wrist)', 'direction(left_elbow, left_wrist)',
+             'up(nose, left_wrist)',
+             'left(right_wrist, left_wrist)', 'distance(mid_shoulder, right_wrist)']
+    for view in (View(0.3, 25, 0, 100, 400), View(2.0, -25, 0, 500, 50), View(1.0, 90, 0)):
+        fs = compute_features(render(ADULT, stance, view, None), 0.3)
+        for name in names:
+            a, b = ref[name], fs[name]
+            if 'direction' in name:  # compare angles modulo 360
+                b = a + ((b - a + 180) % 360 - 180)
+            assert b == pytest.approx(a, abs=1e-3), (name, view)
+
+
+def test_joint_angles_do_not_depend_on_body_proportions():
+    stance = GESTURE_STANCES['forward']
+    values = [compute_features(render(body, stance, View(), None), 0.3)
+              for body in BODIES.values()]
+    for name in ('angle(left_shoulder, left_elbow, left_wrist)',
+                 'elevation(left_shoulder, left_elbow)', 'elevation(right_elbow, right_wrist)'):
+        got = [v[name] for v in values]
+        assert max(got) - min(got) < 0.5, (name, got)
+
+
+def test_body_tilt_is_measured_against_the_torso_not_the_image():
+    # The whole upper body leans 30 degrees; an arm raised 90 degrees from the torso
+    # stays at 90 although it is 60 or 120 degrees from image vertical.
+    stance = Stance(left_arm=GESTURE_STANCES['turn_right'].left_arm, lean=30)
+    fs = compute_features(render(ADULT, stance, View(), None), 0.3)
+    assert fs['elevation(left_shoulder, left_wrist)'] == pytest.approx(91.0, abs=1.5)
+    pose = render(ADULT, stance, View(), None)
+    sx, sy, _ = pose.point(K.LEFT_SHOULDER)
+    wx, wy, _ = pose.point(K.LEFT_WRIST)
+    image_angle = math.degrees(math.atan2(sx - wx, wy - sy))  # from image-down, unsigned-ish
+    assert abs(abs(image_angle) - 90) > 20
+
+
+def test_low_score_keypoint_makes_features_unknown_not_zero():
+    pose = _upright(left_wrist=(440, 100), left_elbow=(390, 100))
+    pose.keypoints[int(K.LEFT_WRIST), 2] = 0.1
+    fs = compute_features(pose, 0.3)
+    for name in ('angle(left_shoulder, left_elbow, left_wrist)', 'up(nose, left_wrist)',
+                 'elevation(left_shoulder, left_wrist)', 'distance(left_wrist, nose)'):
+        assert fs[name] is None
+    assert fs['elevation(left_shoulder, left_elbow)'] == pytest.approx(90.0)
+    # The same pose with a lower minimum score uses the keypoint.
+    assert compute_features(pose, 0.05)['elevation(left_shoulder, left_wrist)'] == \
+        pytest.approx(90.0)
+
+
+def test_without_shoulders_the_frame_is_unknown_but_joint_angles_are_not():
+    pose = _upright(left_wrist=(440, 100), left_elbow=(390, 100))
+    pose.keypoints[int(K.RIGHT_SHOULDER), 2] = 0.0
+    fs = compute_features(pose, 0.3)
+    assert not fs.frame_known
+    assert fs['up(left_shoulder, left_wrist)'] is None
+    assert fs['elevation(left_shoulder, left_wrist)'] is None
+    assert fs['angle(left_shoulder, left_elbow, left_wrist)'] == pytest.approx(180.0)
+
+
+def test_hidden_hips_fall_back_to_the_shoulder_line():
+    stance = GESTURE_STANCES['turn_left']
+    for roll in (-25.0, 0.0, 25.0):
+        pose = render(ADULT, stance, View(1.0, roll), None)
+        full = compute_features(pose, 0.3)
+        pose.keypoints[[int(K.LEFT_HIP), int(K.RIGHT_HIP)], 2] = 0.0
+        fallback = compute_features(pose, 0.3)
+        assert fallback.frame_known
+        assert fallback['elevation(right_shoulder, right_wrist)'] == pytest.approx(
+            full['elevation(right_shoulder, right_wrist)'], abs=3.0)
+        # Body length from the shoulder width is within 10 % of the torso length.
+        assert fallback.body_length == pytest.approx(full.body_length, rel=0.1)
+        assert fallback['up(mid_hip, nose)'] is None
+
+
+def test_degenerate_geometry_is_unknown():
+    pose = _upright(left_elbow=(340, 100), left_wrist=(380, 100))  # elbow on the shoulder
+    assert compute_features(pose, 0.3)['angle(left_shoulder, left_elbow, left_wrist)'] is None
+
+
+@pytest.mark.parametrize('text, fragment', [
+    ('angel(left_shoulder, left_elbow, left_wrist)', 'valid features: angle, direction'),
+    ('angle(left_shoulder, left_elbo, left_wrist)', 'valid keypoints: nose, left_eye'),
+    ('angle(left_shoulder, left_elbow)', 'takes 3 keypoints, got 2'),
+    ('up(nose, nose)', 'same keypoint twice'),
+    ('up nose', 'not of the form'),
+])
+def test_bad_feature_strings_say_what_is_valid(text, fragment):
+    with pytest.raises(FeatureError, match=fragment):
+        parse_feature(text)
+
+
+def test_feature_names_are_normalised():
+    spec = parse_feature(' Angle( LEFT_shoulder,left_elbow ,  left_wrist ) ')
+    assert spec.name == 'angle(left_shoulder, left_elbow, left_wrist)'
+    assert spec.unit == 'degrees'
+    assert parse_feature('up(mid_hip, nose)').keypoints == {K.LEFT_HIP, K.RIGHT_HIP, K.NOSE}
+    assert 'mid_shoulder' in POINT_NAMES and 'right_ankle' in POINT_NAMES
+
+
+def test_min_score_out_of_range_is_rejected():
+    with pytest.raises(ValueError, match='min_score'):
+        compute_features(_upright(), 1.5)

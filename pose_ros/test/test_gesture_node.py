@@ -1,0 +1,212 @@
+"""gesture_node as users run it: its own process, real DDS, people streamed at 30 Hz."""
+
+import shutil
+import subprocess
+import time
+
+from conftest import spin_until
+from geometry_msgs.msg import Twist, TwistStamped
+import numpy as np
+import pytest
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import qos_profile_sensor_data
+from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
+
+from pose_ros.messages import poses_to_msg
+from pose_ros_msgs.msg import Gesture, PersonArray
+
+EXECUTABLE = shutil.which('gesture_node')
+# Well-formed but for one unknown feature, on line 7.
+BROKEN_GESTURES = """engage: hands_up
+disengage: hands_down
+gestures:
+  hands_up:
+    when: {feature: 'up(nose, left_wrist)', above: 0.3}
+  hands_down:
+    when: {feature: 'wrist_height(left)', below: 0.0}
+"""
+pytestmark = pytest.mark.skipif(
+    EXECUTABLE is None, reason='gesture_node executable not on PATH: source pose_ros_env.sh')
+
+
+class Operator:
+    """Plays a person in front of the camera: keypoints at 30 Hz, stamped now."""
+
+    def __init__(self, context, twist_type=Twist):
+        self.node = rclpy.create_node('gesture_tester', context=context)
+        self.executor = SingleThreadedExecutor(context=context)
+        self.executor.add_node(self.node)
+        self.keypoints = self.node.create_publisher(PersonArray, '/pose/keypoints',
+                                                    qos_profile_sensor_data)
+        self.commands: list[tuple[float, object]] = []
+        self.gestures: list[Gesture] = []
+        self.node.create_subscription(
+            twist_type, '/cmd_vel', lambda m: self.commands.append((time.monotonic(), m)), 100)
+        self.node.create_subscription(Gesture, '/pose/gesture', self.gestures.append, 100)
+        self.rng = np.random.default_rng(7)
+
+    def wait_for(self, node_proc) -> None:
+        ok = spin_until(self.node, self.executor,
+                        lambda: self.keypoints.get_subscription_count() > 0, 20.0)
+        assert ok, node_proc.stop()
+        self.idle(0.5)  # let the node's reader see our writer too (best effort)
+
+    def idle(self, seconds: float) -> None:
+        spin_until(self.node, self.executor, lambda: False, seconds)
+
+    def show(self, stance_name: str | None, seconds: float, age: float = 0.0,
+             track_id: int = 1) -> None:
+        """Stream one stance (None: nobody in view) for ``seconds``, stamped ``age`` s ago."""
+        stance = REST if stance_name == 'rest' else GESTURE_STANCES.get(stance_name)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            poses = [] if stance is None else [
+                render(ADULT, stance, View(), self.rng, NO_NOISE, track_id)]
+            header = PersonArray().header
+            header.stamp = (self.node.get_clock().now()
+                            - rclpy.duration.Duration(seconds=age)).to_msg()
+            header.frame_id = 'camera'
+            self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
+            self.idle(1 / 30)
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+@pytest.fixture
+def operator(rclpy_context):
+    op = Operator(rclpy_context)
+    yield op
+    op.close()
+
+
+def linear_x(msg) -> float:
+    return msg.linear.x
+
+
+def engage_and_drive(operator: Operator) -> None:
+    operator.show('engage', 1.6)
+    operator.show('rest', 0.3)
+    operator.show('forward', 1.5)
+
+
+def test_no_command_at_all_before_engagement(operator, peer):
+    proc = peer([EXECUTABLE])
+    operator.wait_for(proc)
+    operator.show('forward', 1.5)
+    operator.show('turn_left', 1.0)
+    assert operator.commands == [], 'a command was sent for a person who never engaged'
+
+
+def test_engage_then_forward_within_the_limits(operator, peer):
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'max_linear_x:=0.1'])
+    operator.wait_for(proc)
+    engage_and_drive(operator)
+    assert any(g.name == 'engage' and g.phase == Gesture.STARTED and g.person_id == 1
+               for g in operator.gestures), [(g.name, g.phase) for g in operator.gestures]
+    assert any(g.name == 'forward' and g.phase == Gesture.STARTED for g in operator.gestures)
+    engaged_at = next(i for i, g in enumerate(operator.gestures) if g.name == 'engage')
+    assert operator.gestures[engaged_at].header.frame_id == 'camera'
+    speeds = [linear_x(m) for _, m in operator.commands]
+    assert max(speeds) > 0.05, f'never drove forward: {speeds}'
+    assert max(speeds) <= 0.1 + 1e-9, 'the file asks for more than max_linear_x; the limit wins'
+    assert all(m.angular.z == 0.0 for _, m in operator.commands)
+
+
+def test_zero_after_lost_timeout_then_silence(operator, peer):
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'lost_timeout:=0.5', '-p', 'zero_window:=0.5'])
+    operator.wait_for(proc)
+    engage_and_drive(operator)
+    assert operator.commands and linear_x(operator.commands[-1][1]) > 0
+    lost_at = time.monotonic()
+    operator.show(None, 0.5)   # nobody in view: empty PersonArrays
+    operator.idle(1.5)         # and then no messages at all
+    after = [(t - lost_at, linear_x(m)) for t, m in operator.commands if t > lost_at]
+    zeros = [t for t, v in after if v == 0.0]
+    assert zeros, 'no zero command after the controlling person was lost'
+    assert zeros[0] < 0.5 + 0.2, f'first zero only {zeros[0]:.2f} s after the loss'
+    assert after[-1][1] == 0.0
+    assert all(v == 0.0 for t, v in after if t >= zeros[0]), 'moved again after the zero'
+    assert after[-1][0] < zeros[0] + 0.5 + 0.2, 'kept publishing after the zero window'
+
+
+def test_stale_keypoints_are_ignored(operator, peer):
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'max_age:=0.5'])
+    operator.wait_for(proc)
+    operator.show('engage', 1.6, age=2.0)
+    operator.show('forward', 1.0, age=2.0)
+    assert operator.commands == []
+    assert not operator.gestures
+    log = proc.stop()
+    assert 'ignored keypoints stamped 2.0' in log, log
+
+
+def test_zero_command_on_shutdown(operator, peer):
+    proc = peer([EXECUTABLE])
+    operator.wait_for(proc)
+    engage_and_drive(operator)
+    assert linear_x(operator.commands[-1][1]) > 0
+    proc.proc.send_signal(2)
+    for _ in range(60):  # keep the person in view: only the shutdown may stop the robot
+        operator.show('forward', 1 / 30)
+        if proc.proc.poll() is not None:
+            break
+    operator.idle(0.5)
+    assert proc.proc.poll() == 0
+    last = operator.commands[-1][1]
+    assert (last.linear.x, last.linear.y, last.angular.z) == (0.0, 0.0, 0.0)
+
+
+def test_twist_stamped_for_newer_robots(rclpy_context, peer):
+    op = Operator(rclpy_context, twist_type=TwistStamped)
+    try:
+        proc = peer([EXECUTABLE, '--ros-args', '-p', 'stamped:=true', '-p', 'frame_id:=base'])
+        op.wait_for(proc)
+        engage_and_drive(op)
+        assert op.commands, 'no TwistStamped command'
+        msg = op.commands[-1][1]
+        assert msg.header.frame_id == 'base' and msg.twist.linear.x > 0
+    finally:
+        op.close()
+
+
+def _set(operator: Operator, name: str, value: ParameterValue):
+    client = operator.node.create_client(SetParameters, '/gesture_node/set_parameters')
+    assert spin_until(operator.node, operator.executor, client.service_is_ready, 10.0)
+    future = client.call_async(SetParameters.Request(
+        parameters=[Parameter(name=name, value=value)]))
+    assert spin_until(operator.node, operator.executor, future.done, 10.0)
+    return future.result().results[0]
+
+
+def test_parameter_updates_are_validated(operator, peer, tmp_path):
+    proc = peer([EXECUTABLE])
+    operator.wait_for(proc)
+    double = ParameterType.PARAMETER_DOUBLE
+    bad = _set(operator, 'max_linear_x', ParameterValue(type=double, double_value=-1.0))
+    assert not bad.successful and "'max_linear_x' = -1.0 is out of range" in bad.reason
+    good = _set(operator, 'max_linear_x', ParameterValue(type=double, double_value=0.2))
+    assert good.successful, good.reason
+    broken = tmp_path / 'gestures.yaml'
+    broken.write_text(BROKEN_GESTURES)
+    refused = _set(operator, 'gestures_file', ParameterValue(
+        type=ParameterType.PARAMETER_STRING, string_value=str(broken)))
+    assert not refused.successful
+    assert f'{broken}:7' in refused.reason and 'hands_down' in refused.reason, refused.reason
+    # The old gestures are still in force: engaging still works.
+    engage_and_drive(operator)
+    assert any(g.name == 'engage' for g in operator.gestures)
+
+
+def test_malformed_gestures_file_stops_start_up(tmp_path):
+    broken = tmp_path / 'gestures.yaml'
+    broken.write_text(BROKEN_GESTURES)
+    run = subprocess.run([EXECUTABLE, '--ros-args', '-p', f'gestures_file:={broken}'],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1
+    out = run.stdout + run.stderr
+    assert f'{broken}:7' in out and 'hands_down' in out, out

@@ -1,0 +1,305 @@
+"""The safety state machine, driven with explicit timestamps (no sleeping)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
+
+from pose_ros.gestures import load_gestures, parse_gestures
+from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.matcher import Phase
+from pose_ros.teleop import Command, Teleop, TeleopLimits, TeleopOptions
+
+CONFIG = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
+DEFAULT = load_gestures(CONFIG)
+RATE = 30.0
+LATENCY = 0.03
+LIMITS = TeleopLimits(max_linear_x=0.5, max_linear_y=0.3, max_angular_z=1.0,
+                      max_linear_accel=0.5, max_angular_accel=1.5)
+
+
+def person(gesture: str | None = None, track_id: int = -1, cx: float = 320.0) -> Pose:
+    stance = REST if gesture is None else GESTURE_STANCES[gesture]
+    return render(ADULT, stance, View(0.8, 0.0, 0.0, cx, 240.0), None, track_id=track_id)
+
+
+@dataclass
+class Step:
+    stamp: float
+    now: float
+    command: Command | None
+    engaged: bool
+    events: list
+
+
+@dataclass
+class Sim:
+    """Feeds a Teleop at 30 Hz and ticks after every frame, as the node's timer would."""
+
+    teleop: Teleop
+    t: float = 100.0
+    log: list[Step] = field(default_factory=list)
+
+    def run(self, seconds: float,
+            people: Callable[[float], list[Pose] | None] | list[Pose] | None) -> list[Step]:
+        steps = []
+        for _ in range(int(round(seconds * RATE))):
+            stamp, now = self.t, self.t + LATENCY
+            poses = people(self.t) if callable(people) else people
+            if poses is not None:
+                self.teleop.update(poses, stamp, now)
+            step = Step(stamp, now, self.teleop.tick(now), self.teleop.engaged,
+                        self.teleop.drain_events())
+            steps.append(step)
+            self.t += 1.0 / RATE
+        self.log.extend(steps)
+        return steps
+
+
+def engaged_sim(gestures=DEFAULT, options=None, track_id=-1, cx=320.0) -> Sim:
+    sim = Sim(Teleop(gestures, options or TeleopOptions(limits=LIMITS)))
+    sim.run(1.3, [person('engage', track_id, cx)])
+    assert sim.teleop.engaged
+    sim.run(0.5, [person(None, track_id, cx)])
+    return sim
+
+
+def test_nothing_is_published_before_engagement():
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
+    for gesture in ('forward', 'back', 'turn_left', 'turn_right', 'stop', None):
+        steps = sim.run(2.0, [person(gesture)])
+        assert all(s.command is None for s in steps), gesture
+    assert not sim.teleop.engaged
+    assert sim.teleop.state.mode == 'idle' and sim.teleop.state.last_command is None
+
+
+def test_engage_needs_the_full_hold_then_zeros_flow_at_every_tick():
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
+    steps = sim.run(1.5, [person('engage')])
+    first = next(i for i, s in enumerate(steps) if s.engaged)
+    assert first / RATE == pytest.approx(1.0, abs=1.5 / RATE)
+    assert all(s.command is None for s in steps[:first])
+    assert all(s.command == Command() for s in steps[first:])
+    steps = sim.run(2.0, [person()])
+    assert all(s.command == Command() for s in steps)
+    state = sim.teleop.state
+    assert state.engaged and state.active_gesture is None and state.last_command == Command()
+
+
+def test_motion_ramps_within_the_acceleration_limit_to_the_gesture_speed():
+    sim = engaged_sim()
+    steps = sim.run(2.0, [person('forward')])
+    xs = [s.command.linear_x for s in steps]
+    assert xs[-1] == pytest.approx(0.3)
+    assert all(b - a <= 0.5 / RATE + 1e-9 for a, b in zip(xs, xs[1:]))
+    assert all(s.command.angular_z == 0.0 for s in steps)
+    assert sim.teleop.state.active_gesture == 'forward'
+    steps = sim.run(2.0, [person('turn_left')])
+    assert steps[-1].command.linear_x == 0.0 and steps[-1].command.angular_z > 0.2
+    steps = sim.run(2.0, [person('turn_right')])
+    assert steps[-1].command.angular_z < -0.2
+    steps = sim.run(2.0, [person('back')])
+    assert steps[-1].command == Command(-0.15, 0.0, 0.0)
+
+
+def test_disengage_is_an_immediate_zero_repeated_for_the_window_then_silence():
+    slow = TeleopLimits(max_linear_accel=0.2)
+    sim = engaged_sim(options=TeleopOptions(limits=slow))
+    moving = sim.run(2.0, [person('forward')])
+    assert moving[-1].command.linear_x == pytest.approx(0.3)
+    steps = sim.run(3.0, [person('stop')])
+    off = next(i for i, s in enumerate(steps) if not s.engaged)
+    before, at = steps[off - 1].command, steps[off].command
+    # Still moving fast the tick before; exactly zero at once, not ramped down.
+    assert before.linear_x > 0.2
+    assert at == Command()
+    zeros = [s for s in steps[off:] if s.command is not None]
+    assert all(s.command == Command() for s in zeros)
+    assert zeros[-1].now - steps[off].now == pytest.approx(0.5, abs=1.0 / RATE)
+    assert all(s.command is None for s in steps[off + len(zeros):])
+    assert sim.teleop.state.release_reason == 'disengage'
+    # Motion gestures after release do nothing.
+    assert all(s.command is None for s in sim.run(2.0, [person('forward')]))
+
+
+@pytest.mark.parametrize('messages', ['empty frames', 'no messages'])
+def test_losing_the_controller_sends_zero_after_lost_timeout(messages):
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    last_seen = sim.log[-1].stamp
+    steps = sim.run(2.0, [] if messages == 'empty frames' else None)
+    for s in steps:
+        if s.now - last_seen <= 0.5:
+            assert s.engaged and s.command.linear_x == pytest.approx(0.3)
+    off = next(i for i, s in enumerate(steps) if not s.engaged)
+    assert steps[off].now - last_seen == pytest.approx(0.5, abs=1.0 / RATE)
+    assert steps[off].now - last_seen > 0.5
+    assert steps[off].command == Command()
+    published = [s for s in steps[off:] if s.command is not None]
+    assert len(published) == pytest.approx(0.5 * RATE, abs=1.5)
+    assert all(s.command == Command() for s in published)
+    assert steps[-1].command is None
+    assert sim.teleop.state.release_reason == 'lost'
+
+
+def test_brief_absence_or_occlusion_does_not_interrupt_a_held_gesture():
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    occluded = person('forward')
+    occluded.keypoints[[int(Keypoint.LEFT_WRIST), int(Keypoint.LEFT_ELBOW)], 2] = 0.05
+    steps = sim.run(0.4, [occluded])
+    steps += sim.run(0.3, [])           # not detected at all for 0.3 s
+    steps += sim.run(1.0, [person('forward')])
+    assert all(s.engaged and s.command.linear_x == pytest.approx(0.3) for s in steps)
+    ended = [e for s in steps for e in s.events if e.phase is Phase.ENDED]
+    assert ended == []
+
+
+def test_stale_and_out_of_order_messages_are_ignored_and_counted():
+    teleop = Teleop(DEFAULT, TeleopOptions(max_age=0.3, limits=LIMITS))
+    pose = person('engage')
+    results = [teleop.update([pose], t / RATE, t / RATE + 0.5) for t in range(90)]
+    assert results == [False] * 90
+    assert teleop.state.stale_messages == 90
+    assert not teleop.engaged and teleop.tick(3.5) is None
+    # Fresh messages engage; then one older than the last accepted is refused.
+    for t in range(90):
+        assert teleop.update([pose], 10 + t / RATE, 10 + t / RATE + 0.05)
+    assert teleop.engaged
+    assert not teleop.update([pose], 12.5, 13.0)
+    assert teleop.state.stale_messages == 91
+    # Only stale messages from now on: the controller is lost after lost_timeout.
+    now = 13.0
+    while now < 14.0:
+        teleop.update([person('forward')], now - 0.4, now)
+        now += 1 / RATE
+    assert not teleop.engaged and teleop.state.release_reason == 'lost'
+
+
+def test_limits_clamp_whatever_the_file_asks_for():
+    text = CONFIG.read_text(encoding='utf-8').replace('linear_x: 0.3', 'linear_x: 5.0')
+    text = text.replace('max: 0.6', 'max: 40')
+    greedy = parse_gestures(text, 'greedy.yaml')
+    sim = engaged_sim(greedy)
+    steps = sim.run(3.0, [person('forward')])
+    assert max(s.command.linear_x for s in steps) == pytest.approx(0.5)
+    steps = sim.run(3.0, [person('turn_left')])
+    assert max(abs(s.command.angular_z) for s in steps) == pytest.approx(1.0)
+    assert all(abs(s.command.linear_x) <= 0.5 and abs(s.command.angular_z) <= 1.0
+               for s in sim.log if s.command is not None)
+
+
+def test_a_second_person_is_ignored_while_the_first_controls():
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
+    sim.run(1.3, [person('engage', 1, 180), person('forward', 2, 470)])
+    assert sim.teleop.engaged and sim.teleop.state.controller_id == 1
+    for gesture in ('forward', 'turn_left', 'back', 'stop', 'engage'):
+        steps = sim.run(1.5, [person(gesture, 2, 470), person(None, 1, 180)])
+        assert all(s.engaged and s.command == Command() for s in steps), gesture
+    steps = sim.run(2.0, [person('turn_right', 2, 470), person('forward', 1, 180)])
+    assert steps[-1].command == Command(0.3, 0.0, 0.0)
+    # After the controller releases, the other person must engage from scratch.
+    sim.run(0.5, [person('stop', 1, 180), person('engage', 2, 470)])
+    assert not sim.teleop.engaged
+    steps = sim.run(0.8, [person(None, 1, 180), person('engage', 2, 470)])
+    assert not any(s.engaged for s in steps)
+    sim.run(0.5, [person(None, 1, 180), person('engage', 2, 470)])
+    assert sim.teleop.engaged and sim.teleop.state.controller_id == 2
+
+
+def test_control_follows_the_track_id_when_people_swap_places():
+    sim = engaged_sim(track_id=5, cx=200)
+
+    def crossing(t):
+        # The two walk past each other: controller 5 goes right, the other left.
+        w = min(1.0, max(0.0, (t - start) / 2.0))
+        return [person('forward', 9, 440 - 240 * w), person('turn_left', 5, 200 + 240 * w)]
+    start = sim.t
+    steps = sim.run(3.0, crossing)
+    assert all(s.engaged for s in steps)
+    assert all(s.command.linear_x == 0.0 for s in steps)
+    assert steps[-1].command.angular_z > 0.2
+
+
+def test_control_follows_an_untracked_person_by_box_overlap():
+    sim = engaged_sim(track_id=-1, cx=200)
+    start = sim.t
+
+    def walking(t):
+        x = 200 + 30 * (t - start)   # the controller drifts right slowly
+        people = [person('turn_right', -1, 500), person('forward', -1, x)]
+        return people if int((t - start) * RATE) % 2 else people[::-1]
+    steps = sim.run(3.0, walking)
+    assert all(s.engaged for s in steps)
+    assert steps[-1].command.linear_x == pytest.approx(0.3)
+    assert all(s.command.angular_z == 0.0 for s in steps)
+    # If the controller vanishes, the other person does not inherit control.
+    steps = sim.run(1.0, [person('forward', -1, 500)])
+    assert not steps[-1].engaged
+    assert all(s.command is None or s.command.is_zero
+               for s in steps if not s.engaged)
+
+
+def test_events_report_name_person_phase_and_confidence():
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
+    sim.run(1.3, [person('engage', 7)])
+    sim.run(0.5, [person(None, 7)])
+    sim.run(1.0, [person('forward', 7)])
+    sim.run(0.5, [person('stop', 7)])
+    events = [e for s in sim.log for e in s.events]
+    phases = [(e.name, e.phase) for e in events if e.phase is not Phase.HELD]
+    assert phases == [('engage', Phase.STARTED), ('engage', Phase.ENDED),
+                      ('forward', Phase.STARTED), ('forward', Phase.ENDED),
+                      ('stop', Phase.STARTED), ('stop', Phase.ENDED)]
+    assert all(e.person_id == 7 and 0.0 < e.confidence <= 1.0 for e in events)
+    held = [e for e in events if e.name == 'forward' and e.phase is Phase.HELD]
+    assert len(held) > 10
+    assert all(a.stamp_s <= b.stamp_s for a, b in zip(events, events[1:])
+               if a.name == b.name)
+
+
+def test_swapping_the_gesture_set_keeps_engagement_without_a_jump():
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    slower = parse_gestures(CONFIG.read_text(encoding='utf-8').replace(
+        'linear_x: 0.3', 'linear_x: 0.2'), 'slower.yaml')
+    sim.teleop.set_gestures(slower)
+    steps = sim.run(1.0, [person('forward')])
+    xs = [sim.log[-len(steps) - 1].command.linear_x] + [s.command.linear_x for s in steps]
+    assert all(s.engaged for s in steps)
+    assert all(abs(b - a) <= 0.5 / RATE + 1e-9 for a, b in zip(xs, xs[1:]))
+    assert xs[-1] == pytest.approx(0.2)
+    # A set whose forward needs more is re-evaluated: the gesture ends, the robot stops smoothly.
+    strict = parse_gestures(CONFIG.read_text(encoding='utf-8').replace(
+        "'distance(left_shoulder, right_shoulder)', above: 0.45", "'distance(left_shoulder, "
+        "right_shoulder)', above: 5"), 'strict.yaml')
+    sim.teleop.set_gestures(strict)
+    steps = sim.run(1.0, [person('forward')])
+    assert all(s.engaged for s in steps) and steps[-1].command == Command()
+
+
+def test_new_limits_apply_at_the_next_tick():
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    sim.teleop.set_options(TeleopOptions(limits=TeleopLimits(max_linear_x=0.1)))
+    steps = sim.run(0.5, [person('forward')])
+    assert all(s.command.linear_x == pytest.approx(0.1) for s in steps)
+
+
+def test_shutdown_returns_zero_and_releases():
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    assert sim.teleop.shutdown() == Command()
+    assert not sim.teleop.engaged and sim.teleop.state.release_reason == 'shutdown'
+    assert sim.teleop.tick(sim.t + 0.1) is None
+
+
+@pytest.mark.parametrize('kwargs, fragment', [({'lost_timeout': 0}, 'lost_timeout'),
+                                              ({'max_age': -1}, 'max_age'),
+                                              ({'min_iou': 2}, 'min_iou'),
+                                              ({'zero_window': float('nan')}, 'zero_window')])
+def test_bad_options_name_the_option(kwargs, fragment):
+    with pytest.raises(ValueError, match=f'TeleopOptions.{fragment}'):
+        TeleopOptions(**kwargs)
