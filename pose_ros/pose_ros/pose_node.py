@@ -17,7 +17,7 @@ from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
 from pose_ros.families import FAMILIES, UnsupportedModelError
 from pose_ros.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
 from pose_ros.messages import poses_to_msg
-from pose_ros.models import ModelError, resolve_model
+from pose_ros.models import DEFAULT_MODEL, ModelError, resolve_model
 from pose_ros.runtime import ModelLoadError
 from pose_ros.throttle import KeyedThrottle
 from pose_ros_msgs.msg import PersonArray
@@ -30,9 +30,12 @@ except ImportError:  # pragma: no cover - depends on the installation
 IMAGE_TOPIC = 'camera/image_raw'
 
 PARAMS = (
-    params.Param('model', 'blazepose_full',
-                 'A model name from `ros2 run pose_ros fetch_model list`, or the path of a '
-                 '.tflite file (for BlazePose: the landmark model).', read_only=True),
+    params.Param('model', DEFAULT_MODEL,
+                 'A model name from `ros2 run pose_ros fetch_model list`.', read_only=True),
+    params.Param('model_path', '',
+                 'Your own .tflite file instead of a named model (for BlazePose: the landmark '
+                 'model, with pose_detection.tflite beside it or in detector_path).',
+                 read_only=True),
     params.Param('model_type', 'auto',
                  'The model family; auto detects it from the tensors where that is unambiguous.',
                  choices=('auto',) + FAMILIES, read_only=True),
@@ -77,7 +80,11 @@ class PoseNode(Node):
         super().__init__('pose_node')
         self._params = params.declare(self, PARAMS)
         p = self._params
-        resolved = resolve_model(p['model'])
+        if p['model_path'] and p['model'] != DEFAULT_MODEL:
+            raise params.ParameterError(
+                f"parameters 'model' = {p['model']!r} and 'model_path' = {p['model_path']!r} "
+                'both choose the model; set only one')
+        resolved = resolve_model(p['model_path'] or p['model'])
         model_type = p['model_type']
         if model_type == 'auto' and resolved.family:
             model_type = resolved.family

@@ -197,7 +197,8 @@ def test_diagnostics_report_rate_and_drops(harness, peer):
 
 
 @pytest.mark.parametrize('args, expected', [
-    (['-p', 'model:=/nonexistent/model.tflite'], 'nonexistent'),
+    (['-p', 'model_path:=/nonexistent/model.tflite'], 'nonexistent'),
+    (['-p', 'model:=posenet', '-p', 'model_path:=/x.tflite'], 'set only one'),
     (['-p', 'num_threads:=0'], "parameter 'num_threads' = 0 is out of range"),
     (['-p', 'model_type:=openpose'], "parameter 'model_type' = 'openpose' is not allowed"),
 ])
