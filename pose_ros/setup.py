@@ -30,6 +30,9 @@ setup(
             'fetch_model = pose_ros.models:main',
             'pose_node = pose_ros.pose_node:main',
             'gesture_node = pose_ros.gesture_node:main',
+            'camera_node = pose_ros.camera_node:main',
+            'pipeline = pose_ros.pipeline:main',
+            'demo = pose_ros.demo:main',
         ],
     },
 )

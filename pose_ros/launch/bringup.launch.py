@@ -1,18 +1,62 @@
-"""Start pose_node and gesture_node with the parameters files from config/.
+"""The whole pipeline: camera_node -> pose_node -> gesture_node -> cmd_vel.
 
-Usage: ``ros2 launch pose_ros bringup.launch.py image:=/my_cam/image_raw cmd_vel:=/robot/cmd_vel``
+    ros2 launch pose_ros bringup.launch.py                   # camera 0, commands on /cmd_vel
+    ros2 launch pose_ros bringup.launch.py source:=clip.mp4  # a recording, looped
+    ros2 launch pose_ros bringup.launch.py --show-args       # every argument, described
+
+With a camera driver already running, and a robot listening on /robot/cmd_vel:
+
+    ros2 launch pose_ros bringup.launch.py cmd_vel:=/robot/cmd_vel use_camera:=false
+        image:=/my_cam/image_raw
+
+Topic arguments follow ROS name rules: a relative name (the defaults) is resolved inside
+``namespace``, an absolute one (leading /) is used as is.
 """
 
 import os
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.conditions import IfCondition
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
 
 CONFIG = PathJoinSubstitution([FindPackageShare('pose_ros'), 'config'])
 PROFILE_VARS = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
+
+# name, default, description; each becomes an argument, read with arg(name).
+ARGUMENTS = (
+    ('use_camera', 'true',
+     'true: start camera_node on `source`; false: pose_node reads an existing `image` topic.'),
+    ('source', '0',
+     ("camera_node's source: a V4L2 index or /dev/videoN, a video file, a folder of images "
+      'or a .gif (recordings are replayed at their own rate).')),
+    ('image', 'camera/image_raw',
+     'Image topic pose_node reads; camera_node publishes there (and camera_info beside it).'),
+    ('model', 'blazepose_full', 'Pose model: a name from `fetch_model list` or a .tflite path.'),
+    ('camera_params', PathJoinSubstitution([CONFIG, 'camera_node.yaml']),
+     'Parameters file of camera_node.'),
+    ('pose_params', PathJoinSubstitution([CONFIG, 'pose_node.yaml']),
+     'Parameters file of pose_node.'),
+    ('gesture_params', PathJoinSubstitution([CONFIG, 'gesture_node.yaml']),
+     'Parameters file of gesture_node.'),
+    ('gestures_file', PathJoinSubstitution([CONFIG, 'gestures.yaml']),
+     'The gesture language file gesture_node loads.'),
+    ('cmd_vel', 'cmd_vel', 'Topic the velocity commands go to (your robot).'),
+    ('namespace', '', 'Namespace of all nodes and of their relative topics.'),
+    ('log_level', 'info', 'Log level of all nodes: debug, info, warn, error or fatal.'),
+)
+
+
+def arg(name: str) -> LaunchConfiguration:
+    return LaunchConfiguration(name)
+
+
+def text(name: str) -> ParameterValue:
+    """Keep a parameter a string: source '0' must not become the integer 0."""
+    return ParameterValue(arg(name), value_type=str)
 
 
 def shared_memory_profile() -> list:
@@ -30,41 +74,27 @@ def shared_memory_profile() -> list:
 
 
 def generate_launch_description() -> LaunchDescription:
-    arguments = [
-        DeclareLaunchArgument('image', default_value='/camera/image_raw',
-                              description='Image topic pose_node reads.'),
-        DeclareLaunchArgument('cmd_vel', default_value='/cmd_vel',
-                              description='Topic the velocity commands go to (your robot).'),
-        DeclareLaunchArgument('namespace', default_value='',
-                              description='Namespace for both nodes and their relative topics.'),
-        DeclareLaunchArgument('model', default_value='blazepose_full',
-                              description='Model name (fetch_model list) or .tflite path.'),
-        DeclareLaunchArgument('pose_params',
-                              default_value=PathJoinSubstitution([CONFIG, 'pose_node.yaml']),
-                              description='Parameters file of pose_node.'),
-        DeclareLaunchArgument('gesture_params',
-                              default_value=PathJoinSubstitution([CONFIG, 'gesture_node.yaml']),
-                              description='Parameters file of gesture_node.'),
-        DeclareLaunchArgument('gestures_file',
-                              default_value=PathJoinSubstitution([CONFIG, 'gestures.yaml']),
-                              description='The gesture language file gesture_node loads.'),
-        DeclareLaunchArgument('log_level', default_value='info',
-                              description='debug, info, warn, error or fatal.'),
-    ]
-    log = ['--ros-args', '--log-level', LaunchConfiguration('log_level')]
+    # camera_info is the image topic's sibling: /my_cam/image_raw -> /my_cam/camera_info.
+    camera_info = PythonExpression(
+        ["'/'.join('", arg('image'), "'.split('/')[:-1] + ['camera_info'])"])
+    common = {'namespace': arg('namespace'), 'output': 'screen',
+              'arguments': ['--ros-args', '--log-level', arg('log_level')]}
     return LaunchDescription([
-        *arguments,
+        *(DeclareLaunchArgument(name, default_value=default, description=description)
+          for name, default, description in ARGUMENTS),
         *shared_memory_profile(),
+        Node(package='pose_ros', executable='camera_node', name='camera_node',
+             condition=IfCondition(arg('use_camera')),
+             parameters=[arg('camera_params'), {'source': text('source')}],
+             remappings=[('camera/image_raw', arg('image')),
+                         ('camera/camera_info', camera_info)],
+             **common),
         Node(package='pose_ros', executable='pose_node', name='pose_node',
-             namespace=LaunchConfiguration('namespace'), output='screen',
-             parameters=[LaunchConfiguration('pose_params'),
-                         {'model': LaunchConfiguration('model')}],
-             remappings=[('camera/image_raw', LaunchConfiguration('image'))],
-             arguments=log),
+             parameters=[arg('pose_params'), {'model': text('model')}],
+             remappings=[('camera/image_raw', arg('image'))],
+             **common),
         Node(package='pose_ros', executable='gesture_node', name='gesture_node',
-             namespace=LaunchConfiguration('namespace'), output='screen',
-             parameters=[LaunchConfiguration('gesture_params'),
-                         {'gestures_file': LaunchConfiguration('gestures_file')}],
-             remappings=[('cmd_vel', LaunchConfiguration('cmd_vel'))],
-             arguments=log),
+             parameters=[arg('gesture_params'), {'gestures_file': text('gestures_file')}],
+             remappings=[('cmd_vel', arg('cmd_vel'))],
+             **common),
     ])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 import os
 import sys
-import time
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Twist, TwistStamped
@@ -77,9 +77,9 @@ def options_from(p: dict) -> TeleopOptions:
 class GestureNode(Node):
     """Follow the person who engaged, and turn their gestures into bounded commands."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('gesture_node')
-        self._params = params.declare(self, PARAMS)
+        self._params = params.declare(self, PARAMS, shared_process)
         self._gestures_path = self._params['gestures_file'] or default_gestures_file()
         self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params))
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
@@ -94,6 +94,7 @@ class GestureNode(Node):
         self._timer = self.create_timer(1.0 / self._params['publish_rate'], self._on_tick)
         self._header = PersonArray().header
         self._sent_any = False
+        self._last_sent = float('-inf')
         self._was_engaged = False
         self._warnings = KeyedThrottle(period_s=5.0)
         names = ', '.join(self._teleop.gestures.names)
@@ -123,9 +124,7 @@ class GestureNode(Node):
         return None
 
     def _warn(self, key: str, message: str) -> None:
-        suppressed = self._warnings.check(key, time.monotonic())
-        if suppressed is not None:
-            self.get_logger().warning(self._warnings.format(message, suppressed))
+        self._warnings.log(self.get_logger().warning, key, message)
 
     def _on_keypoints(self, msg: PersonArray) -> None:
         now = self._now()
@@ -136,13 +135,23 @@ class GestureNode(Node):
                        'clocks of the machines in sync, and use_sim_time the same everywhere?')
             return
         self._header = msg.header
+        # Act on fresh keypoints at once (a timer alone would add up to one period of delay).
+        self._send(self._teleop.tick(now), now)
         self._after_update()
 
     def _on_tick(self) -> None:
-        command = self._teleop.tick(self._now())
+        # The timer keeps the rate steady when keypoints are slower than publish_rate or
+        # stop coming, which is also when the lost-person zero has to go out.
+        now = self._now()
+        if now - self._last_sent < 0.9 / self._params['publish_rate']:
+            return
+        self._send(self._teleop.tick(now), now)
+        self._after_update()
+
+    def _send(self, command: Command | None, now: float) -> None:
         if command is not None:
             self._publish(command)
-        self._after_update()
+            self._last_sent = now
 
     def _after_update(self) -> None:
         for event in self._teleop.drain_events():

@@ -9,7 +9,7 @@ with its descriptor, means ``ros2 param describe`` shows exactly what is enforce
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,10 +89,13 @@ class Param:
         return f"parameter '{self.name}' = {value!r} {problem}"
 
 
-def declare(node: Node, params: Sequence[Param]) -> dict[str, Any]:
+def declare(node: Node, params: Sequence[Param],
+            shared_process: Collection[str] = ()) -> dict[str, Any]:
     """Declare ``params`` on ``node`` and return their validated values.
 
     Raises ParameterError naming the first bad parameter, so start-up stops there.
+    ``shared_process`` names the parameters of the other nodes in the same process: a
+    ``-p name:=value`` given to the process reaches every node, so those are not typos here.
     """
     values: dict[str, Any] = {}
     for p in params:
@@ -107,7 +110,8 @@ def declare(node: Node, params: Sequence[Param]) -> dict[str, Any]:
     # rclpy quietly ignores an override nobody declares: a typo in a parameters file (say
     # max_linaer_speed) would leave the default in force on a robot. Refuse it instead.
     overrides = getattr(node, '_parameter_overrides', {})
-    known = {p.name for p in params} | {'use_sim_time', 'start_type_description_service'}
+    known = {p.name for p in params} | set(shared_process) | {
+        'use_sim_time', 'start_type_description_service'}
     unknown = sorted(name for name in overrides if name not in known and '.' not in name)
     if unknown:
         raise ParameterError(

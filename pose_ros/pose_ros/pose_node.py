@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 import sys
 import threading
 import time
@@ -76,9 +77,9 @@ STARTUP_ERRORS = (params.ParameterError, ModelError, ModelLoadError, Unsupported
 class PoseNode(Node):
     """Run a pose model on the newest camera frame and publish everybody's keypoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('pose_node')
-        self._params = params.declare(self, PARAMS)
+        self._params = params.declare(self, PARAMS, shared_process)
         p = self._params
         if p['model_path'] and p['model'] != DEFAULT_MODEL:
             raise params.ParameterError(
@@ -159,9 +160,7 @@ class PoseNode(Node):
         return image_msg_to_rgb(msg)
 
     def _error(self, key: str, message: str) -> None:
-        suppressed = self._errors.check(key, time.monotonic())
-        if suppressed is not None:
-            self.get_logger().error(self._errors.format(message, suppressed))
+        self._errors.log(self.get_logger().error, key, message)
 
     def _process(self, msg: Image) -> None:
         start = time.perf_counter()

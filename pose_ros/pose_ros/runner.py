@@ -9,11 +9,11 @@ missing model, a parameters file that does not parse) end in one fatal line, not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import signal
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -26,9 +26,28 @@ def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     raise KeyboardInterrupt
 
 
-def run(factory: Callable[[], Node], name: str, args: list[str] | None = None,
-        startup_errors: tuple[type[BaseException], ...] = ()) -> int:
-    """Create the node with ``factory``, spin it until interrupted, and return an exit code."""
+def _spin(executor: Executor) -> None:
+    # Python runs a signal handler only when the main thread is back in the interpreter; a
+    # node with nothing to wake the executor (the camera publishes from its own thread) would
+    # sleep through Ctrl-C in executor.spin(). Waking every 0.1 s bounds that.
+    while True:
+        executor.spin_once(timeout_sec=0.1)
+
+
+def run(factory: Callable[[], Node] | Sequence[Callable[[], Node]], name: str,
+        args: list[str] | None = None,
+        startup_errors: tuple[type[BaseException], ...] = (),
+        spin: Callable[[Executor], None] | None = None) -> int:
+    """Create the node(s) with ``factory``, spin until interrupted, and return an exit code.
+
+    ``factory`` makes one node, or is a list of factories made in turn, so that nodes already
+    made are destroyed properly when a later one cannot start.
+
+    Several nodes share one single-threaded executor (the ``pipeline`` executable); they are
+    destroyed in reverse order of creation, so the last one made (the gesture node, which
+    commands the robot) says its last word first. ``spin`` replaces ``executor.spin()`` for a
+    program that must do more while spinning (the demo's status line).
+    """
     log = rclpy.logging.get_logger(name)
     try:
         rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
@@ -36,10 +55,13 @@ def run(factory: Callable[[], Node], name: str, args: list[str] | None = None,
         log.fatal(f'cannot start: {exc}')
         return 1
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    node = None
+    nodes: list[Node] = []
+    executor = SingleThreadedExecutor()
     try:
-        node = factory()
-        rclpy.spin(node)
+        for make in (factory if isinstance(factory, Sequence) else [factory]):
+            nodes.append(make())
+            executor.add_node(nodes[-1])
+        (spin or _spin)(executor)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (StartupError, *startup_errors) as exc:
@@ -47,7 +69,8 @@ def run(factory: Callable[[], Node], name: str, args: list[str] | None = None,
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if node is not None:
+        for node in reversed(nodes):
             node.destroy_node()
+        executor.shutdown()
         rclpy.try_shutdown()
     return 0

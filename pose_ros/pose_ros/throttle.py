@@ -8,6 +8,8 @@ the key is the problem itself, and the next report of a key says how many were h
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
+import time
 
 
 class KeyedThrottle:
@@ -35,3 +37,10 @@ class KeyedThrottle:
     def format(self, message: str, suppressed: int) -> str:
         return message + (f' ({suppressed} more like this since the last report)'
                           if suppressed else '')
+
+    def log(self, emit: Callable[[str], object], key: str, message: str,
+            now_s: float | None = None) -> None:
+        """Pass ``message`` to ``emit`` (a logger's error or warning) unless ``key`` is due."""
+        suppressed = self.check(key, time.monotonic() if now_s is None else now_s)
+        if suppressed is not None:
+            emit(self.format(message, suppressed))

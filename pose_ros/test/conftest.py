@@ -1,6 +1,7 @@
-"""Fixtures shared by the tests: DDS isolation, an rclpy context, and peer processes."""
+"""Shared by the tests: DDS isolation, an rclpy context, peer processes, a test node, models."""
 
 import os
+from pathlib import Path
 import random
 import subprocess
 import sys
@@ -80,3 +81,57 @@ def spin_until(node, executor, predicate, timeout: float) -> bool:
             return True
         executor.spin_once(timeout_sec=0.05)
     return predicate()
+
+
+class RosTestNode:
+    """A test-side node with its own executor, spun only while the test waits for something.
+
+    Subclasses add the publishers and the subscriptions (``collect``) a test needs.
+    """
+
+    def __init__(self, context, name: str):
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+        self.node = rclpy.create_node(name, context=context)
+        self.executor = SingleThreadedExecutor(context=context)
+        self.executor.add_node(self.node)
+
+    def collect(self, msg_type, topic: str, qos, timed: bool = False) -> list:
+        """Subscribe to ``topic``; return the list its messages are appended to as they arrive.
+
+        With ``timed``, each entry is ``(time.monotonic() on arrival, message)``.
+        """
+        received = []
+        if timed:
+            self.node.create_subscription(
+                msg_type, topic, lambda msg: received.append((time.monotonic(), msg)), qos)
+        else:
+            self.node.create_subscription(msg_type, topic, received.append, qos)
+        return received
+
+    def spin_until(self, predicate, timeout: float) -> bool:
+        """Spin until ``predicate()`` holds or ``timeout`` seconds pass; return whether it held."""
+        return spin_until(self.node, self.executor, predicate, timeout)
+
+    def idle(self, seconds: float) -> None:
+        """Spin for ``seconds``, handling whatever arrives meanwhile."""
+        self.spin_until(lambda: False, seconds)
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+BLAZEPOSE_FETCH = 'python -m pose_ros.models fetch blazepose_full'
+
+
+def require_model(name: str) -> Path:
+    """Path of model file ``name`` in $POSE_ROS_MODELS or ~/.cache/pose_ros/models.
+
+    Skips the calling test, naming the missing file and the fetch command, if it is absent.
+    """
+    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
+    path = root / name
+    if not path.is_file():
+        pytest.skip(f'{path} missing; fetch it with: {BLAZEPOSE_FETCH}')
+    return path

@@ -1,9 +1,8 @@
 """BlazePose on real photos: anchors, detection, ROI rotation, tracking and mapping back."""
 
 import math
-import os
-from pathlib import Path
 
+from conftest import require_model
 import cv2
 import numpy as np
 import pytest
@@ -14,19 +13,10 @@ from pose_ros.keypoints import Keypoint
 from pose_ros.runtime import Runtime
 
 
-def _model(name: str) -> Path:
-    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
-    path = root / name
-    if not path.is_file():
-        pytest.skip(f'{path} missing; fetch it with: '
-                    'python -m pose_ros.models fetch blazepose_full')
-    return path
-
-
 @pytest.fixture(scope='module')
 def runtimes():
-    return (Runtime(_model('pose_landmark_full.tflite')),
-            Runtime(_model('pose_detection.tflite')))
+    return (Runtime(require_model('pose_landmark_full.tflite')),
+            Runtime(require_model('pose_detection.tflite')))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 CONFIG = pathlib.Path(__file__).resolve().parents[1] / 'config'
-NODES = ['pose_node', 'gesture_node']
+NODES = ['pose_node', 'gesture_node', 'camera_node']
 
 
 @pytest.mark.parametrize('node', NODES)

@@ -1,9 +1,9 @@
 """PoseEstimator end to end: options to tracked, smoothed poses, and the errors users meet."""
 
-import os
 from pathlib import Path
 import shutil
 
+from conftest import require_model
 import numpy as np
 import pytest
 from skimage import data
@@ -13,19 +13,10 @@ from pose_ros.keypoints import Keypoint
 from pose_ros.runtime import ModelLoadError
 
 
-def _model(name: str) -> Path:
-    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
-    path = root / name
-    if not path.is_file():
-        pytest.skip(f'{path} missing; fetch it with: '
-                    'python -m pose_ros.models fetch blazepose_full')
-    return path
-
-
 @pytest.fixture
 def landmark_path():
-    _model('pose_detection.tflite')
-    return str(_model('pose_landmark_full.tflite'))
+    require_model('pose_detection.tflite')
+    return str(require_model('pose_landmark_full.tflite'))
 
 
 def _astronaut_640x480(dx=0):
@@ -141,7 +132,7 @@ def test_model_type_that_does_not_fit_the_file_is_refused(landmark_path):
 
 
 def test_detector_given_as_the_model_is_explained():
-    detector = str(_model('pose_detection.tflite'))
+    detector = str(require_model('pose_detection.tflite'))
     with pytest.raises(ValueError, match='DETECTOR'):
         PoseEstimator(PoseEstimatorOptions(model_path=detector))
 

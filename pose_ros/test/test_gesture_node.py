@@ -4,14 +4,13 @@ import shutil
 import subprocess
 import time
 
-from conftest import spin_until
+from conftest import RosTestNode, spin_until
 from geometry_msgs.msg import Twist, TwistStamped
 import numpy as np
 import pytest
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import qos_profile_sensor_data
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
 
@@ -32,30 +31,22 @@ pytestmark = pytest.mark.skipif(
     EXECUTABLE is None, reason='gesture_node executable not on PATH: source pose_ros_env.sh')
 
 
-class Operator:
+class Operator(RosTestNode):
     """Plays a person in front of the camera: keypoints at 30 Hz, stamped now."""
 
     def __init__(self, context, twist_type=Twist):
-        self.node = rclpy.create_node('gesture_tester', context=context)
-        self.executor = SingleThreadedExecutor(context=context)
-        self.executor.add_node(self.node)
+        super().__init__(context, 'gesture_tester')
         self.keypoints = self.node.create_publisher(PersonArray, '/pose/keypoints',
                                                     qos_profile_sensor_data)
-        self.commands: list[tuple[float, object]] = []
-        self.gestures: list[Gesture] = []
-        self.node.create_subscription(
-            twist_type, '/cmd_vel', lambda m: self.commands.append((time.monotonic(), m)), 100)
-        self.node.create_subscription(Gesture, '/pose/gesture', self.gestures.append, 100)
+        self.commands: list[tuple[float, object]] = self.collect(
+            twist_type, '/cmd_vel', 100, timed=True)
+        self.gestures: list[Gesture] = self.collect(Gesture, '/pose/gesture', 100)
         self.rng = np.random.default_rng(7)
 
     def wait_for(self, node_proc) -> None:
-        ok = spin_until(self.node, self.executor,
-                        lambda: self.keypoints.get_subscription_count() > 0, 20.0)
+        ok = self.spin_until(lambda: self.keypoints.get_subscription_count() > 0, 20.0)
         assert ok, node_proc.stop()
         self.idle(0.5)  # let the node's reader see our writer too (best effort)
-
-    def idle(self, seconds: float) -> None:
-        spin_until(self.node, self.executor, lambda: False, seconds)
 
     def show(self, stance_name: str | None, seconds: float, age: float = 0.0,
              track_id: int = 1) -> None:
@@ -71,10 +62,6 @@ class Operator:
             header.frame_id = 'camera'
             self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
             self.idle(1 / 30)
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
 
 
 @pytest.fixture

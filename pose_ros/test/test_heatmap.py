@@ -1,58 +1,25 @@
 """Heatmap-only single-pose models: Gaussian heatmaps drawn at chosen keypoints decode back."""
 
+from functools import partial
+
+from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, tensor
 import numpy as np
 import pytest
 
 from pose_ros.heatmap import HeatmapPose, decode_heatmaps
 from pose_ros.keypoints import NUM_KEYPOINTS
 from pose_ros.preprocess import letterbox
-from pose_ros.runtime import TensorInfo, dequantize, quantize
 
 SRC_W, SRC_H = 500, 300
 IN, GRID = 192, 48
 CELL = IN / GRID
 SIGMA = 1.5  # cells
 
-QUANT = {'float': (np.float32, 0.0, 0), 'uint8': (np.uint8, 1 / 255, 0),
-         'int8': (np.int8, 1 / 255, -128)}
+QUANT = UNIT_QUANT
 
-
-def tensor(name, index, shape, dtype=np.float32, scale=0.0, zero_point=0):
-    return TensorInfo(name, index, tuple(shape), np.dtype(dtype), scale, zero_point)
-
-
-class FakeRuntime:
-    """Gives the adapter what Runtime.run would: outputs stored in their tensor's dtype.
-
-    Quantized outputs are quantized here and dequantized on every run, exactly the
-    path the real runtime takes.
-    """
-
-    last_invoke_s = 0.0042
-
-    def __init__(self, inputs, outputs, values):
-        self.inputs, self.outputs = list(inputs), list(outputs)
-        self.stored = [quantize(v, i) if i.quantized else np.asarray(v, np.float32)
-                       for v, i in zip(values, self.outputs, strict=True)]
-        self.fed = []
-
-    def run(self, *inputs):
-        (x,) = inputs
-        if x.shape != self.inputs[0].shape:
-            raise ValueError(f'fed {x.shape}, model takes {self.inputs[0].shape}')
-        self.fed.append(x)
-        return [dequantize(q, i) for q, i in zip(self.stored, self.outputs, strict=True)]
-
-
-def to_input(points, in_w=IN, in_h=IN):
-    """Map source pixel centres into the centred, aspect-keeping letterbox of in_w x in_h."""
-    s = min(in_w / SRC_W, in_h / SRC_H)
-    new_w, new_h = round(SRC_W * s), round(SRC_H * s)
-    sx, sy = new_w / SRC_W, new_h / SRC_H
-    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
-    x = (points[:, 0] + 0.5) * sx - 0.5 + left
-    y = (points[:, 1] + 0.5) * sy - 0.5 + top
-    return np.stack([x, y], axis=1), min(sx, sy)
+SOURCE = SourceFrame(SRC_W, SRC_H, IN, IN)
+to_input, source_image = SOURCE.to_input, SOURCE.image
+ground_truth = partial(SOURCE.ground_truth, margin=30, score_range=(0.3, 0.95))
 
 
 def gaussians(cells, peaks, grid=GRID):
@@ -68,21 +35,11 @@ def cell_peaks(cells, peaks):
     return peaks * np.exp(-d2 / (2 * SIGMA ** 2))
 
 
-def ground_truth(rng):
-    xy = np.stack([rng.uniform(30, SRC_W - 30, NUM_KEYPOINTS),
-                   rng.uniform(30, SRC_H - 30, NUM_KEYPOINTS)], axis=1)
-    return xy, rng.uniform(0.3, 0.95, NUM_KEYPOINTS)
-
-
 def heatmap_runtime(maps, quant='float', input_dtype=np.float32):
     dtype, scale, zp = QUANT[quant]
     out = maps[np.newaxis].astype(np.float32)
     return FakeRuntime([tensor('input_1', 0, (1, IN, IN, 3), input_dtype)],
                        [tensor('heatmaps', 1, out.shape, dtype, scale, zp)], [out])
-
-
-def source_image(seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (SRC_H, SRC_W, 3), dtype=np.uint8)
 
 
 def cells_of(xy):

@@ -69,8 +69,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if st.cut_after is not None:
             body = body[:st.cut_after]
             self.close_connection = True
-        self.wfile.write(body)
+        # Counted before sending: once written, the client may finish (and the test check
+        # the count) before this thread runs another line.
         st.served += len(body)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass

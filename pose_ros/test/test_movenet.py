@@ -4,6 +4,9 @@ The source image is wide (640x360) and the model square, so every test also chec
 the letterbox is undone correctly.
 """
 
+from functools import partial
+
+from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, tensor
 import numpy as np
 import pytest
 
@@ -11,71 +14,21 @@ from pose_ros.families import BOX_KEYPOINT_SCORE, UnsupportedModelError
 from pose_ros.keypoints import NUM_KEYPOINTS
 from pose_ros.movenet import MoveNetMultiPose, MoveNetSinglePose, decode_singlepose
 from pose_ros.preprocess import letterbox
-from pose_ros.runtime import TensorInfo, dequantize, quantize
 
 SRC_W, SRC_H = 640, 360
 
 # Output quantizations covering [0, 1] as the int8 MoveNet exports do.
-OUTPUT_QUANT = {
-    'float': (np.float32, 0.0, 0),
-    'uint8': (np.uint8, 1 / 255, 0),
-    'int8': (np.int8, 1 / 255, -128),
-}
+OUTPUT_QUANT = UNIT_QUANT
 
-
-def tensor(name, index, shape, dtype=np.float32, scale=0.0, zero_point=0):
-    return TensorInfo(name, index, tuple(shape), np.dtype(dtype), scale, zero_point)
-
-
-class FakeRuntime:
-    """Gives the adapter what Runtime.run would: outputs stored in their tensor's dtype.
-
-    Quantized outputs are quantized here and dequantized on every run, exactly the
-    path the real runtime takes.
-    """
-
-    last_invoke_s = 0.0042
-
-    def __init__(self, inputs, outputs, values):
-        self.inputs, self.outputs = list(inputs), list(outputs)
-        self.stored = [quantize(v, i) if i.quantized else np.asarray(v, np.float32)
-                       for v, i in zip(values, self.outputs, strict=True)]
-        self.fed = []
-
-    def run(self, *inputs):
-        (x,) = inputs
-        if x.shape != self.inputs[0].shape:
-            raise ValueError(f'fed {x.shape}, model takes {self.inputs[0].shape}')
-        self.fed.append(x)
-        return [dequantize(q, i) for q, i in zip(self.stored, self.outputs, strict=True)]
-
-
-def to_input(points, in_w, in_h):
-    """Map source pixel centres into the centred, aspect-keeping letterbox of in_w x in_h.
-
-    Returns the mapped points and the source->input scale.
-    """
-    s = min(in_w / SRC_W, in_h / SRC_H)
-    new_w, new_h = round(SRC_W * s), round(SRC_H * s)
-    sx, sy = new_w / SRC_W, new_h / SRC_H
-    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
-    x = (points[:, 0] + 0.5) * sx - 0.5 + left
-    y = (points[:, 1] + 0.5) * sy - 0.5 + top
-    return np.stack([x, y], axis=1), min(sx, sy)
+SOURCE = SourceFrame(SRC_W, SRC_H)
+to_input, source_image = SOURCE.to_input, SOURCE.image
+ground_truth = partial(SOURCE.ground_truth, margin=20, score_range=(0.05, 0.95),
+                       score_dtype=np.float32)
 
 
 def to_normalized(points_in, in_w, in_h):
     """Input pixel centres -> MoveNet's [0, 1] edge-to-edge (y, x)."""
     return (points_in[:, 1] + 0.5) / in_h, (points_in[:, 0] + 0.5) / in_w
-
-
-def source_image(seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (SRC_H, SRC_W, 3), dtype=np.uint8)
-
-
-def ground_truth(rng, n=NUM_KEYPOINTS):
-    xy = np.stack([rng.uniform(20, SRC_W - 20, n), rng.uniform(20, SRC_H - 20, n)], axis=1)
-    return xy, rng.uniform(0.05, 0.95, n).astype(np.float32)
 
 
 def quant_tolerance(quant, in_size, scale):

@@ -5,13 +5,11 @@ import shutil
 import subprocess
 import time
 
-from conftest import spin_until
+from conftest import RosTestNode
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 import pytest
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 import skimage.data
@@ -40,23 +38,16 @@ def image_msg(rgb: np.ndarray, stamp_ns: int, frame_id: str = 'test_camera',
     return msg
 
 
-class Harness:
+class Harness(RosTestNode):
     """A test-side node that feeds images to pose_node and collects what it publishes."""
 
     def __init__(self, context):
-        self.node = rclpy.create_node('pose_node_tester', context=context)
-        self.executor = SingleThreadedExecutor(context=context)
-        self.executor.add_node(self.node)
+        super().__init__(context, 'pose_node_tester')
         self.images = self.node.create_publisher(Image, '/camera/image_raw',
                                                  qos_profile_sensor_data)
-        self.keypoints: list[PersonArray] = []
-        self.diagnostics: list[DiagnosticArray] = []
-        self.node.create_subscription(PersonArray, '/pose/keypoints', self.keypoints.append, 100)
-        self.node.create_subscription(DiagnosticArray, '/diagnostics',
-                                      self.diagnostics.append, 10)
-
-    def spin_until(self, predicate, timeout: float) -> bool:
-        return spin_until(self.node, self.executor, predicate, timeout)
+        self.keypoints: list[PersonArray] = self.collect(PersonArray, '/pose/keypoints', 100)
+        self.diagnostics: list[DiagnosticArray] = self.collect(
+            DiagnosticArray, '/diagnostics', 10)
 
     def wait_for_pose_node(self) -> None:
         assert self.spin_until(lambda: self.images.get_subscription_count() > 0, 30.0), \
@@ -76,10 +67,6 @@ class Harness:
             self.spin_until(answered, 0.5)
         assert answered(), f'pose_node never answered the frame stamped {wanted}'
         return answered()[-1]
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """PoseNet single-pose: heatmaps and offsets built from chosen source keypoints decode back."""
 
+from functools import partial
+
+from fake_runtime import FakeRuntime, SourceFrame, logit, tensor
 import numpy as np
 import pytest
 
 from pose_ros.keypoints import NUM_KEYPOINTS
 from pose_ros.posenet import PoseNet, decode_single_pose, output_stride
 from pose_ros.preprocess import letterbox
-from pose_ros.runtime import TensorInfo, dequantize, quantize
 
 SRC_W, SRC_H = 480, 640   # portrait, so the letterbox pads left and right
 IN, GRID = 257, 9
@@ -20,47 +22,9 @@ QUANT = {
     'int8': ((np.int8, 0.05, 32), (np.int8, 0.5, 0)),
 }
 
-
-def tensor(name, index, shape, dtype=np.float32, scale=0.0, zero_point=0):
-    return TensorInfo(name, index, tuple(shape), np.dtype(dtype), scale, zero_point)
-
-
-class FakeRuntime:
-    """Gives the adapter what Runtime.run would: outputs stored in their tensor's dtype.
-
-    Quantized outputs are quantized here and dequantized on every run, exactly the
-    path the real runtime takes.
-    """
-
-    last_invoke_s = 0.0042
-
-    def __init__(self, inputs, outputs, values):
-        self.inputs, self.outputs = list(inputs), list(outputs)
-        self.stored = [quantize(v, i) if i.quantized else np.asarray(v, np.float32)
-                       for v, i in zip(values, self.outputs, strict=True)]
-        self.fed = []
-
-    def run(self, *inputs):
-        (x,) = inputs
-        if x.shape != self.inputs[0].shape:
-            raise ValueError(f'fed {x.shape}, model takes {self.inputs[0].shape}')
-        self.fed.append(x)
-        return [dequantize(q, i) for q, i in zip(self.stored, self.outputs, strict=True)]
-
-
-def to_input(points, in_w, in_h):
-    """Map source pixel centres into the centred, aspect-keeping letterbox of in_w x in_h."""
-    s = min(in_w / SRC_W, in_h / SRC_H)
-    new_w, new_h = round(SRC_W * s), round(SRC_H * s)
-    sx, sy = new_w / SRC_W, new_h / SRC_H
-    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
-    x = (points[:, 0] + 0.5) * sx - 0.5 + left
-    y = (points[:, 1] + 0.5) * sy - 0.5 + top
-    return np.stack([x, y], axis=1), min(sx, sy)
-
-
-def logit(p):
-    return np.log(p / (1 - p))
+SOURCE = SourceFrame(SRC_W, SRC_H)
+to_input, source_image = SOURCE.to_input, SOURCE.image
+ground_truth = partial(SOURCE.ground_truth, margin=10, score_range=(0.3, 0.95))
 
 
 def build_outputs(xy_in, scores, rng):
@@ -80,12 +44,6 @@ def build_outputs(xy_in, scores, rng):
     return heatmaps, offsets
 
 
-def ground_truth(rng):
-    xy = np.stack([rng.uniform(10, SRC_W - 10, NUM_KEYPOINTS),
-                   rng.uniform(10, SRC_H - 10, NUM_KEYPOINTS)], axis=1)
-    return xy, rng.uniform(0.3, 0.95, NUM_KEYPOINTS)
-
-
 def posenet_runtime(xy, scores, quant, input_dtype=np.float32, with_displacements=True,
                     seed=0):
     xy_in, _ = to_input(xy, IN, IN)
@@ -100,10 +58,6 @@ def posenet_runtime(xy, scores, quant, input_dtype=np.float32, with_displacement
             [tensor('displacement_bwd', 4, disp.shape)]
         values = [disp] + values + [disp]
     return FakeRuntime([tensor('image', 0, (1, IN, IN, 3), input_dtype)], infos, values)
-
-
-def source_image(seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (SRC_H, SRC_W, 3), dtype=np.uint8)
 
 
 @pytest.mark.parametrize('quant', list(QUANT))

@@ -1,21 +1,10 @@
 """Runtime: (de)quantization maths without a model, loading and running the BlazePose files."""
 
-import os
-from pathlib import Path
-
+from conftest import require_model
 import numpy as np
 import pytest
 
 from pose_ros.runtime import ModelLoadError, Runtime, TensorInfo, dequantize, quantize
-
-
-def _model(name: str) -> Path:
-    root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
-    path = root / name
-    if not path.is_file():
-        pytest.skip(f'{path} missing; fetch it with: '
-                    'python -m pose_ros.models fetch blazepose_full')
-    return path
 
 
 def _info(dtype, scale, zero_point) -> TensorInfo:
@@ -67,7 +56,7 @@ def test_garbage_file_is_rejected(tmp_path):
 
 
 def test_truncated_model_is_rejected(tmp_path):
-    data = _model('pose_detection.tflite').read_bytes()
+    data = require_model('pose_detection.tflite').read_bytes()
     cut = tmp_path / 'cut.tflite'
     cut.write_bytes(data[:4096])  # right magic, broken body
     with pytest.raises(ModelLoadError, match='cut.tflite'):
@@ -76,11 +65,11 @@ def test_truncated_model_is_rejected(tmp_path):
 
 def test_bad_delegate_is_reported(tmp_path):
     with pytest.raises(ModelLoadError, match='delegate'):
-        Runtime(_model('pose_detection.tflite'), delegate_path=str(tmp_path / 'libnone.so'))
+        Runtime(require_model('pose_detection.tflite'), delegate_path=str(tmp_path / 'libnone.so'))
 
 
 def test_detector_tensors_and_run():
-    rt = Runtime(_model('pose_detection.tflite'), num_threads=1)
+    rt = Runtime(require_model('pose_detection.tflite'), num_threads=1)
     assert [i.shape for i in rt.inputs] == [(1, 224, 224, 3)]
     assert {o.shape for o in rt.outputs} == {(1, 2254, 12), (1, 2254, 1)}
     assert not rt.inputs[0].quantized
@@ -96,7 +85,7 @@ def test_detector_tensors_and_run():
 
 
 def test_landmark_outputs_can_be_selected():
-    rt = Runtime(_model('pose_landmark_full.tflite'))
+    rt = Runtime(require_model('pose_landmark_full.tflite'))
     shapes = {o.name: o.shape for o in rt.outputs}
     assert shapes['Identity'] == (1, 195) and shapes['Identity_1'] == (1, 1)
     x = np.full((256, 256, 3), 0.5, np.float32)
@@ -110,7 +99,7 @@ def test_landmark_outputs_can_be_selected():
 
 
 def test_wrong_input_shape_and_count_are_errors():
-    rt = Runtime(_model('pose_detection.tflite'))
+    rt = Runtime(require_model('pose_detection.tflite'))
     with pytest.raises(ValueError, match=r'expects shape \(1, 224, 224, 3\)'):
         rt.run(np.zeros((256, 256, 3), np.float32))
     with pytest.raises(ValueError, match='takes 1 input'):

@@ -23,3 +23,12 @@ def test_memory_is_bounded():
         t.check(f'k{i}', 0.0)
     assert t.check('k0', 0.1) == 0  # forgotten, so reported again
     assert t.check('k9', 0.1) is None
+
+
+def test_log_passes_only_due_messages_to_the_logger():
+    said = []
+    t = KeyedThrottle(period_s=5.0)
+    t.log(said.append, 'k', 'first', now_s=0.0)
+    t.log(said.append, 'k', 'second', now_s=1.0)
+    t.log(said.append, 'k', 'third', now_s=6.0)
+    assert said == ['first', 'third (1 more like this since the last report)']

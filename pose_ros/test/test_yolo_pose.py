@@ -6,12 +6,12 @@ coordinates, visibility as logits or probabilities, float or quantized) is built
 from the same people.
 """
 
+from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, logit, tensor
 import numpy as np
 import pytest
 
 from pose_ros.keypoints import NUM_KEYPOINTS
 from pose_ros.preprocess import letterbox
-from pose_ros.runtime import TensorInfo, dequantize, quantize
 from pose_ros.yolo_pose import YoloPose, anchor_rows, decode_yolo_pose
 
 SRC_W, SRC_H = 640, 360
@@ -21,51 +21,10 @@ N_ANCHORS = sum((IN_W // s) * (IN_H // s) for s in STRIDES)
 
 # Quantization of the whole output tensor, as full-int8 exports do it; only
 # normalised exports are quantized: one scale cannot cover both 0..1 scores and pixels.
-QUANT = {'float': (np.float32, 0.0, 0), 'uint8': (np.uint8, 1 / 255, 0),
-         'int8': (np.int8, 1 / 255, -128)}
+QUANT = UNIT_QUANT
 
-
-def tensor(name, index, shape, dtype=np.float32, scale=0.0, zero_point=0):
-    return TensorInfo(name, index, tuple(shape), np.dtype(dtype), scale, zero_point)
-
-
-class FakeRuntime:
-    """Gives the adapter what Runtime.run would: outputs stored in their tensor's dtype.
-
-    Quantized outputs are quantized here and dequantized on every run, exactly the
-    path the real runtime takes.
-    """
-
-    last_invoke_s = 0.0042
-
-    def __init__(self, inputs, outputs, values):
-        self.inputs, self.outputs = list(inputs), list(outputs)
-        self.stored = [quantize(v, i) if i.quantized else np.asarray(v, np.float32)
-                       for v, i in zip(values, self.outputs, strict=True)]
-        self.fed = []
-
-    def run(self, *inputs):
-        (x,) = inputs
-        if x.shape != self.inputs[0].shape:
-            raise ValueError(f'fed {x.shape}, model takes {self.inputs[0].shape}')
-        self.fed.append(x)
-        return [dequantize(q, i) for q, i in zip(self.stored, self.outputs, strict=True)]
-
-
-def to_input(points, in_w=IN_W, in_h=IN_H):
-    """Map source pixel centres into the centred, aspect-keeping letterbox of in_w x in_h."""
-    s = min(in_w / SRC_W, in_h / SRC_H)
-    new_w, new_h = round(SRC_W * s), round(SRC_H * s)
-    sx, sy = new_w / SRC_W, new_h / SRC_H
-    left, top = (in_w - new_w) // 2, (in_h - new_h) // 2
-    x = (points[:, 0] + 0.5) * sx - 0.5 + left
-    y = (points[:, 1] + 0.5) * sy - 0.5 + top
-    return np.stack([x, y], axis=1), min(sx, sy)
-
-
-def logit(p):
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+SOURCE = SourceFrame(SRC_W, SRC_H, IN_W, IN_H)
+to_input, source_image = SOURCE.to_input, SOURCE.image
 
 
 def make_person(rng, x_range, conf):
@@ -115,8 +74,8 @@ def yolo_output(anchor_list, layout, coords, scores, rng):
         rows[:, [1, 3]] /= IN_H
         rows[:, 6::3] /= IN_H
     if scores == 'logit':
-        rows[:, 4] = logit(rows[:, 4])
-        rows[:, 7::3] = logit(rows[:, 7::3])
+        rows[:, 4] = logit(rows[:, 4], eps=1e-6)
+        rows[:, 7::3] = logit(rows[:, 7::3], eps=1e-6)
     out = rows.T if layout == 'channels_first' else rows
     return out[np.newaxis].astype(np.float32)
 
@@ -135,10 +94,6 @@ def yolo_runtime(out, quant='float', input_dtype=np.float32):
     dtype, scale, zp = QUANT[quant]
     return FakeRuntime([tensor('images', 0, (1, IN_H, IN_W, 3), input_dtype)],
                        [tensor('output0', 1, out.shape, dtype, scale, zp)], [out])
-
-
-def source_image(seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (SRC_H, SRC_W, 3), dtype=np.uint8)
 
 
 @pytest.mark.parametrize('layout, coords, scores, quant', [

@@ -1,0 +1,138 @@
+"""The whole pipeline on a clip of real people: as three processes, as one, and as the demo."""
+
+import shutil
+import subprocess
+
+from conftest import RosTestNode
+import cv2
+from geometry_msgs.msg import Twist
+import numpy as np
+import pytest
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image
+
+from pose_ros import clip
+from pose_ros.messages import msg_to_poses
+from pose_ros_msgs.msg import Gesture, PersonArray
+
+EXECUTABLES = {name: shutil.which(name) for name in
+               ('camera_node', 'pose_node', 'gesture_node', 'pipeline', 'demo')}
+pytestmark = pytest.mark.skipif(
+    None in EXECUTABLES.values(),
+    reason='pose_ros executables not on PATH: source pose_ros_env.sh')
+
+# Slow enough that no frame is dropped anywhere, so two runs see exactly the same frames.
+SPEC = clip.ClipSpec(fps=5.0, seconds_per_person=2.0, empty_seconds=0.6)
+
+
+@pytest.fixture(scope='module')
+def clip_path(tmp_path_factory):
+    return clip.write(tmp_path_factory.mktemp('clip') / 'people.avi', SPEC)
+
+
+class Observer(RosTestNode):
+    """Everything the pipeline publishes, as a user's node would see it."""
+
+    def __init__(self, context):
+        super().__init__(context, 'observer')
+        self.images: list[Image] = self.collect(Image, '/camera/image_raw',
+                                                qos_profile_sensor_data)
+        self.keypoints: list[PersonArray] = self.collect(PersonArray, '/pose/keypoints', 100)
+        self.gestures: list[Gesture] = self.collect(Gesture, '/pose/gesture', 100)
+        self.commands: list[Twist] = self.collect(Twist, '/cmd_vel', 100)
+
+
+@pytest.fixture
+def observer(rclpy_context):
+    o = Observer(rclpy_context)
+    yield o
+    o.close()
+
+
+def stamp(msg) -> int:
+    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+
+
+def frames_expected() -> int:
+    return int(SPEC.fps * (2 * SPEC.seconds_per_person + SPEC.empty_seconds))
+
+
+def camera_args(clip_path) -> list[str]:
+    # Two subscribers to wait for before the replay starts: pose_node and this observer.
+    return ['-p', f'source:={clip_path}', '-p', 'loop:=false', '-p', f'fps:={SPEC.fps}',
+            '-p', 'wait_for_subscribers:=2']
+
+
+def wait_for_all_keypoints(observer: Observer) -> None:
+    total = frames_expected()
+    assert observer.spin_until(lambda: len(observer.keypoints) >= total, 60.0), \
+        f'{len(observer.keypoints)} of {total} frames reached /pose/keypoints'
+    observer.spin_until(lambda: False, 1.0)  # anything late or extra shows up now
+
+
+def test_three_processes_over_dds(observer, peer, clip_path):
+    gesture = peer([EXECUTABLES['gesture_node']])
+    pose = peer([EXECUTABLES['pose_node']])
+    # The camera starts once the others listen, so no frame is sent into the void.
+    assert observer.spin_until(lambda: observer.node.count_publishers('/pose/keypoints') and
+                               observer.node.count_subscribers('/pose/keypoints') >= 2, 30.0)
+    observer.spin_until(lambda: False, 2.0)  # pose_node loads its model
+    peer([EXECUTABLES['camera_node'], '--ros-args', *camera_args(clip_path)])
+    wait_for_all_keypoints(observer)
+
+    camera_stamps = {stamp(m) for m in observer.images}
+    keypoint_stamps = [stamp(m) for m in observer.keypoints]
+    assert set(keypoint_stamps) <= camera_stamps, 'keypoints carry stamps the camera never sent'
+    assert keypoint_stamps == sorted(keypoint_stamps)
+    assert all(m.header.frame_id == 'camera' for m in observer.keypoints)
+    seen = [len(m.persons) for m in observer.keypoints]
+    per_person = int(SPEC.fps * SPEC.seconds_per_person)
+    assert sum(n == 1 for n in seen[:per_person]) >= per_person - 1, seen
+    assert seen[per_person + 1:per_person + 2] == [0], f'nobody is in the empty frames: {seen}'
+
+    # Whatever the gesture node reports is about people and frames it was given...
+    by_stamp = {stamp(m): {p.id for p in m.persons} for m in observer.keypoints}
+    for g in observer.gestures:
+        assert g.person_id in by_stamp.get(stamp(g), set()), g
+    # ...and nobody engaged, so not a single command went to the robot.
+    assert observer.commands == []
+    assert gesture.stop() and pose.stop()
+
+
+def test_pipeline_executable_gives_the_same_keypoints(observer, peer, clip_path):
+    separate_nodes = [peer([EXECUTABLES['pose_node']]), peer([EXECUTABLES['gesture_node']])]
+    assert observer.spin_until(lambda: observer.node.count_subscribers('/pose/keypoints') >= 2,
+                               30.0)
+    observer.spin_until(lambda: False, 2.0)
+    separate_nodes.append(
+        peer([EXECUTABLES['camera_node'], '--ros-args', *camera_args(clip_path)]))
+    wait_for_all_keypoints(observer)
+    separate = [msg_to_poses(m) for m in observer.keypoints]
+    for proc in separate_nodes:
+        proc.stop()
+    observer.keypoints.clear()
+    assert observer.spin_until(
+        lambda: observer.node.count_publishers('/pose/keypoints') == 0, 10.0)
+
+    # The same clip through the single-process pipeline: the same topics, one process.
+    peer([EXECUTABLES['pipeline'], '--ros-args', *camera_args(clip_path)])
+    wait_for_all_keypoints(observer)
+    single = [msg_to_poses(m) for m in observer.keypoints]
+
+    assert len(single) == len(separate) == frames_expected()
+    for a, b in zip(separate, single):
+        assert len(a) == len(b)
+        for pa, pb in zip(a, b):
+            np.testing.assert_allclose(pa.keypoints[:, :2], pb.keypoints[:, :2], atol=2.0)
+
+
+def test_demo_command_records_an_annotated_video(tmp_path, clip_path):
+    run = subprocess.run([EXECUTABLES['demo'], '--source', str(clip_path), '--output',
+                          str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert 'frames/s' in run.stdout and 'person(s)' in run.stdout, run.stdout
+    assert f'{frames_expected()} frames recorded' in run.stdout, run.stdout
+    video = tmp_path / 'demo.mp4'
+    capture = cv2.VideoCapture(str(video))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == frames_expected()
+    assert (tmp_path / 'demo_frame.jpg').stat().st_size > 10_000
