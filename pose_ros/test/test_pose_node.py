@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import RosTestNode
+from conftest import RosTestNode, require_model
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
@@ -220,3 +220,20 @@ def test_annotated_image_is_published_when_asked(harness, peer):
     out = np.frombuffer(annotated[-1].data, np.uint8).reshape(480, 640, 3)
     assert stamp_ns(annotated[-1]) == 77
     assert (out != frame).any(), 'nothing was drawn'
+
+
+def test_a_users_own_model_file(harness, peer, tmp_path):
+    # A user's copy of the model under another name, in a folder of their own.
+    own = tmp_path / 'my_pose_landmarks.tflite'
+    shutil.copy(require_model('pose_landmark_full.tflite'), own)
+    alone = subprocess.run([EXECUTABLE, '--ros-args', '-p', f'model_path:={own}'],
+                           capture_output=True, text=True, timeout=30)
+    assert alone.returncode == 1
+    assert 'pose_detection.tflite' in alone.stdout + alone.stderr, 'name the missing detector'
+
+    shutil.copy(require_model('pose_detection.tflite'), tmp_path / 'pose_detection.tflite')
+    peer([EXECUTABLE, '--ros-args', '-p', f'model_path:={own}'])
+    harness.wait_for_pose_node()
+    msg = harness.publish_until_answered(image_msg(astronaut_640x480(), 5))
+    assert msg.model == 'my_pose_landmarks'
+    assert len(msg.persons) == 1
