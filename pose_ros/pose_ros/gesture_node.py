@@ -8,6 +8,7 @@ import sys
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Twist, TwistStamped
+from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
@@ -189,7 +190,15 @@ class GestureNode(Node):
         zero = self._teleop.shutdown(self._now())
         if self._sent_any:
             self._publish(zero)
-            self.get_logger().info('shutting down: zero command sent')
+            # The process is about to exit: without waiting, the writer can be gone before a
+            # reliable subscriber (the robot's driver) has the zero, and the last command it
+            # holds is a moving one.
+            if self._cmd_pub.wait_for_all_acked(Duration(seconds=1.0)):
+                self.get_logger().info('shutting down: zero command sent and acknowledged')
+            else:
+                self.get_logger().warning(
+                    'shutting down: zero command sent but not acknowledged within 1 s by every '
+                    f'subscriber of {self._cmd_pub.topic_name}')
         super().destroy_node()
 
 
