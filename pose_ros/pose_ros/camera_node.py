@@ -140,9 +140,8 @@ class CameraNode(Node):
         """Log what the source tells: losses and recoveries always, errors throttled."""
         log = self.get_logger()
         if level == 'error':
-            suppressed = self._errors.check(message, time.monotonic())
-            if suppressed is not None:
-                log.error(self._errors.format(message, suppressed))
+            if (text := self._errors.due(message, message)) is not None:
+                log.error(text)
         elif level == 'warning':
             log.warning(message)
         else:

@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--source', default='',
                         help=f'camera or file; default: {DEVICE} if present, else the demo clip')
     parser.add_argument('--output', default='output', help='folder for the video and clip')
+    parser.add_argument('--drive', action='store_true',
+                        help='send commands to cmd_vel, where a robot may listen; without it '
+                        'they go to demo/cmd_vel, so a demo never moves a robot by surprise')
     options = parser.parse_args(ours)
     out = Path(options.output)
     source = options.source
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     video, still = out / 'demo.mp4', out / 'demo_frame.jpg'
     print(f'[demo] source {source}; annotated video to {video}; Ctrl-C to stop')
     node_args = ['--ros-args', '-p', f'source:={source}', '-p', 'loop:=false',
-                 '-p', 'publish_annotated:=true'] + ros_args[1:]
+                 '-p', 'publish_annotated:=true'] + \
+        ([] if options.drive else ['-r', 'cmd_vel:=demo/cmd_vel']) + ros_args[1:]
     recorder: list[DemoRecorder] = []
 
     def make_recorder() -> DemoRecorder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 import os
 import sys
+import time
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Twist, TwistStamped
@@ -34,8 +35,9 @@ PARAMS = (
     params.Param('zero_window', 0.5,
                  'Seconds the zero command is repeated after control ends, then silence.',
                  minimum=0.0, maximum=5.0),
-    params.Param('publish_rate', 20.0, 'Command rate while engaged (Hz).',
-                 minimum=1.0, maximum=200.0),
+    params.Param('publish_rate', 20.0,
+                 'Least command rate while engaged (Hz); each keypoints message is also '
+                 'answered at once.', minimum=1.0, maximum=200.0),
     params.Param('max_linear_x', 0.5, 'Forward/backward speed limit (m/s).',
                  minimum=0.0, maximum=10.0),
     params.Param('max_linear_y', 0.3, 'Sideways speed limit (m/s).', minimum=0.0, maximum=10.0),
@@ -53,10 +55,13 @@ PARAMS = (
     params.Param('stamped', False,
                  'Publish geometry_msgs/TwistStamped instead of Twist (robots on Jazzy and '
                  'later often want it).', read_only=True),
-    params.Param('frame_id', 'base_link', 'frame_id of TwistStamped commands.'),
+    params.Param('cmd_frame_id', 'base_link', 'frame_id of TwistStamped commands.',
+                 check=lambda v: None if v else 'must not be empty'),
 )
 
 STARTUP_ERRORS = (params.ParameterError, GestureFileError)
+# Persons per message the gesture matching considers, most confident first.
+MAX_PERSONS = 16
 
 
 def default_gestures_file() -> str:
@@ -94,8 +99,8 @@ class GestureNode(Node):
             PersonArray, 'pose/keypoints', self._on_keypoints, qos_profile_sensor_data)
         self._timer = self.create_timer(1.0 / self._params['publish_rate'], self._on_tick)
         self._header = PersonArray().header
-        self._sent_any = False
-        self._last_sent = float('-inf')
+        self._last_sent: Command | None = None
+        self._last_sent_at = float('-inf')  # time.monotonic(): pacing must survive ROS time jumps
         self._was_engaged = False
         self._warnings = KeyedThrottle(period_s=5.0)
         names = ', '.join(self._teleop.gestures.names)
@@ -125,34 +130,39 @@ class GestureNode(Node):
         return None
 
     def _warn(self, key: str, message: str) -> None:
-        self._warnings.log(self.get_logger().warning, key, message)
+        if (text := self._warnings.due(key, message)) is not None:
+            self.get_logger().warning(text)
 
     def _on_keypoints(self, msg: PersonArray) -> None:
         now = self._now()
         stamp = _seconds(msg.header.stamp)
-        if not self._teleop.update(msg_to_poses(msg), stamp, now):
-            self._warn('stale', f'ignored keypoints stamped {now - stamp:.3f} s ago (max_age '
-                       f'{self._params["max_age"]} s, or older than the last ones): are the '
-                       'clocks of the machines in sync, and use_sim_time the same everywhere?')
-            return
-        self._header = msg.header
-        # Act on fresh keypoints at once (a timer alone would add up to one period of delay).
-        self._send(self._teleop.tick(now), now)
+        # A crowd costs matching time on the executor: the most confident are enough.
+        poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
+        if self._teleop.update(poses, stamp, now):
+            self._header = msg.header
+        else:
+            age = now - stamp
+            why = (f'stamped {-age:.3f} s in the future' if age < -self._params['max_age'] else
+                   f'stamped {age:.3f} s ago, more than max_age {self._params["max_age"]} s'
+                   if age > self._params['max_age'] else 'older than the last ones (out of order)')
+            self._warn(why.split()[0], f'ignored keypoints {why}: are the clocks of the machines '
+                       'in sync, and use_sim_time the same everywhere?')
+        # Act at once: on fresh keypoints (a timer alone would add up to a period of delay),
+        # and on stale ones too, which may just have released control.
+        self._send(self._teleop.tick(now))
         self._after_update()
 
     def _on_tick(self) -> None:
         # The timer keeps the rate steady when keypoints are slower than publish_rate or
         # stop coming, which is also when the lost-person zero has to go out.
-        now = self._now()
-        if now - self._last_sent < 0.9 / self._params['publish_rate']:
+        if time.monotonic() - self._last_sent_at < 0.9 / self._params['publish_rate']:
             return
-        self._send(self._teleop.tick(now), now)
+        self._send(self._teleop.tick(self._now()))
         self._after_update()
 
-    def _send(self, command: Command | None, now: float) -> None:
+    def _send(self, command: Command | None) -> None:
         if command is not None:
             self._publish(command)
-            self._last_sent = now
 
     def _after_update(self) -> None:
         for event in self._teleop.drain_events():
@@ -178,17 +188,20 @@ class GestureNode(Node):
         if self._stamped:
             msg = TwistStamped(twist=twist)
             msg.header.stamp = self.get_clock().now().to_msg()
-            msg.header.frame_id = self._params['frame_id']
+            msg.header.frame_id = self._params['cmd_frame_id']
             self._cmd_pub.publish(msg)
         else:
             self._cmd_pub.publish(twist)
-        self._sent_any = True
+        self._last_sent = command
+        self._last_sent_at = time.monotonic()
 
     def destroy_node(self) -> None:
-        # Whatever was last sent, the robot must not keep moving after we are gone. Nothing
-        # is sent when no command ever was: nobody engaged, so we never drove the robot.
+        # The robot must not keep moving after we are gone: a zero while engaged or when the
+        # last command moved. Not otherwise: after a release the zeros went out already, and
+        # one more could briefly override whoever drives now (behind twist_mux).
+        engaged = self._teleop.engaged
         zero = self._teleop.shutdown(self._now())
-        if self._sent_any:
+        if engaged or (self._last_sent is not None and not self._last_sent.is_zero):
             self._publish(zero)
             # The process is about to exit: without waiting, the writer can be gone before a
             # reliable subscriber (the robot's driver) has the zero, and the last command it

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
@@ -76,6 +77,8 @@ class Param:
             return f'is an integer; {self.name} takes {_TYPES[float][1]}'
         if type(value) is not self.kind:
             return f'has the wrong type; {self.name} takes {_TYPES[self.kind][1]}'
+        if self.kind is float and not math.isfinite(value):
+            return f'is not a finite number; use {self.allowed()}'
         if self.choices and value not in self.choices:
             return f'is not allowed; use {self.allowed()}'
         if self.minimum is not None and value < self.minimum or \

@@ -149,7 +149,11 @@ class PoseNode(Node):
                 if self._stopping:
                     return
                 msg, self._latest = self._latest, None
-            self._process(msg)
+            try:
+                self._process(msg)
+            except Exception as exc:  # noqa: BLE001 - this thread is the node's only worker
+                self._stats.add_bad()
+                self._error(repr(exc), f'frame dropped after an unexpected error: {exc!r}')
 
     def _to_rgb(self, msg: Image):
         if self._bridge is not None:
@@ -160,21 +164,25 @@ class PoseNode(Node):
         return image_msg_to_rgb(msg)
 
     def _error(self, key: str, message: str) -> None:
-        self._errors.log(self.get_logger().error, key, message)
+        if (text := self._errors.due(key, message)) is not None:
+            self.get_logger().error(text)
 
     def _process(self, msg: Image) -> None:
         start = time.perf_counter()
         try:
             rgb = self._to_rgb(msg)
         except ImageFormatError as exc:
-            self._stats.bad += 1
+            self._stats.add_bad()
             self._error(str(exc), f'dropped a frame from {self._image_sub.topic_name}: {exc}')
             return
         size = (msg.width, msg.height)
         if self._last_size is not None and size != self._last_size:
-            self._error('size', f'frame size changed from {self._last_size[0]}x'
-                        f'{self._last_size[1]} to {size[0]}x{size[1]} on '
-                        f'{self._image_sub.topic_name}; tracking restarts')
+            (w, h) = self._last_size
+            text = self._errors.due('size', f'frame size changed from {w}x{h} to {size[0]}x'
+                                    f'{size[1]} on {self._image_sub.topic_name}; tracking '
+                                    'restarts')
+            if text is not None:
+                self.get_logger().warning(text)
             self._estimator.reset()
         self._last_size = size
         converted = time.perf_counter()
@@ -182,7 +190,7 @@ class PoseNode(Node):
         try:
             result = self._estimator.estimate(rgb, stamp or time.time())
         except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the node
-            self._stats.bad += 1
+            self._stats.add_bad()
             self._error(repr(exc), f'inference failed on a {size[0]}x{size[1]} frame: {exc!r}')
             return
         self._keypoints_pub.publish(poses_to_msg(
@@ -280,6 +288,10 @@ class _Stats:
             self.infer_s += infer_s
             self.total_s += total_s
             self.persons = persons
+
+    def add_bad(self) -> None:
+        with self._guard:
+            self.bad += 1
 
     def mean(self, total: float) -> float:
         return 1000.0 * total / self.processed if self.processed else 0.0

@@ -54,7 +54,9 @@ def run(factory: Callable[[], Node] | Sequence[Callable[[], Node]], name: str,
     except Exception as exc:  # noqa: BLE001 - rcl reports a bad --params-file this way
         log.fatal(f'cannot start: {exc}')
         return 1
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Both set explicitly: a process started in the background by a script inherits SIGINT
+    # as ignored, and Python would then never raise KeyboardInterrupt for it.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     nodes: list[Node] = []
     executor = SingleThreadedExecutor()
     try:
@@ -68,7 +70,8 @@ def run(factory: Callable[[], Node] | Sequence[Callable[[], Node]], name: str,
         log.fatal(f'cannot start: {exc}')
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         for node in reversed(nodes):
             node.destroy_node()
         executor.shutdown()

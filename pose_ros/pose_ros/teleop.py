@@ -33,6 +33,8 @@ __all__ = ['Command', 'GestureEvent', 'Phase', 'Teleop', 'TeleopLimits', 'Teleop
            'TeleopState']
 
 _MAX_CANDIDATES = 32
+# Time stepping back further than this (s) is a clock jump: control is released.
+CLOCK_JUMP_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ class Teleop:
         self._last_command: Command | None = None
         self._last_tick_s: float | None = None
         self._last_stamp_s: float | None = None
+        self._last_now_s: float | None = None
         self._events: list[GestureEvent] = []
         self._release_reason: str | None = None
         self.stale_messages = 0
@@ -202,10 +205,31 @@ class Teleop:
         events, self._events = self._events, []
         return events
 
+    def _watch_clock(self, now_s: float) -> None:
+        """Release control when time runs backwards, and start over on the new timeline.
+
+        A simulator reset, a looping bag, an NTP step or use_sim_time switched on makes every
+        stored time lie in the future: the lost check would never fire and every new frame
+        would look out of order, leaving the last command standing. So a jump back is treated
+        like losing the person: zeros at once, then an engage is needed again.
+        """
+        last = self._last_now_s
+        if last is not None and now_s < last - CLOCK_JUMP_S:
+            if self._controller is not None:
+                self._release('clock jumped back', now_s)
+            elif self._zeros.active(now_s):
+                self._zeros.start(now_s)
+            self._candidates = []
+            self._last_stamp_s = None
+            last = None
+        # A smaller step back (clock correction) delays the lost check by at most its size.
+        self._last_now_s = now_s if last is None else max(last, now_s)
+
     def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> bool:
         """Take one keypoint message; False when it was ignored as stale or out of order."""
         if not (math.isfinite(stamp_s) and math.isfinite(now_s)):
             raise ValueError(f'stamp and now must be finite, got {stamp_s!r}, {now_s!r}')
+        self._watch_clock(now_s)
         fresh = abs(now_s - stamp_s) <= self._options.max_age
         in_order = self._last_stamp_s is None or stamp_s >= self._last_stamp_s
         if not (fresh and in_order):
@@ -215,6 +239,9 @@ class Teleop:
         self._last_stamp_s = stamp_s
         if self._controller is not None:
             self._update_controller(poses, stamp_s, now_s)
+            # A stamp from a clock running ahead must not keep the controller "seen" past now.
+            if self._controller is not None:
+                self._controller.last_seen_s = min(self._controller.last_seen_s, now_s)
         else:
             self._update_idle(poses, stamp_s)
         self._check_lost(now_s)
@@ -222,6 +249,7 @@ class Teleop:
 
     def tick(self, now_s: float) -> Command | None:
         """Return what to publish now: a command while engaged, zeros after release, else None."""
+        self._watch_clock(now_s)
         self._check_lost(now_s)
         if self._controller is not None:
             last = self._last_tick_s if self._last_tick_s is not None else now_s

@@ -8,7 +8,6 @@ the key is the problem itself, and the next report of a key says how many were h
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 import time
 
 
@@ -38,9 +37,11 @@ class KeyedThrottle:
         return message + (f' ({suppressed} more like this since the last report)'
                           if suppressed else '')
 
-    def log(self, emit: Callable[[str], object], key: str, message: str,
-            now_s: float | None = None) -> None:
-        """Pass ``message`` to ``emit`` (a logger's error or warning) unless ``key`` is due."""
+    def due(self, key: str, message: str, now_s: float | None = None) -> str | None:
+        """Return ``message`` (with the count held back) when ``key`` may be logged, else None.
+
+        The caller logs it itself: rclpy ties one severity to each logging call site, so a
+        shared helper that logged both errors and warnings would raise.
+        """
         suppressed = self.check(key, time.monotonic() if now_s is None else now_s)
-        if suppressed is not None:
-            emit(self.format(message, suppressed))
+        return None if suppressed is None else self.format(message, suppressed)

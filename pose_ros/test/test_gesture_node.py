@@ -151,7 +151,7 @@ def test_zero_command_on_shutdown(operator, peer):
 def test_twist_stamped_for_newer_robots(rclpy_context, peer):
     op = Operator(rclpy_context, twist_type=TwistStamped)
     try:
-        proc = peer([EXECUTABLE, '--ros-args', '-p', 'stamped:=true', '-p', 'frame_id:=base'])
+        proc = peer([EXECUTABLE, '--ros-args', '-p', 'stamped:=true', '-p', 'cmd_frame_id:=base'])
         op.wait_for(proc)
         engage_and_drive(op)
         assert op.commands, 'no TwistStamped command'
@@ -197,3 +197,39 @@ def test_malformed_gestures_file_stops_start_up(tmp_path):
     assert run.returncode == 1
     out = run.stdout + run.stderr
     assert f'{broken}:7' in out and 'hands_down' in out, out
+
+
+def test_clock_jumping_back_stops_the_robot(operator, peer):
+    # Simulated time, as with a simulator or a bag: the node's clock is our /clock.
+    from rosgraph_msgs.msg import Clock
+    clock_pub = operator.node.create_publisher(Clock, '/clock', 10)
+    sim = {'t': 1000.0}
+
+    def tick_clock(dt: float) -> None:
+        sim['t'] += dt
+        msg = Clock()
+        msg.clock.sec, msg.clock.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+        clock_pub.publish(msg)
+
+    def show(stance: str, seconds: float) -> None:
+        for _ in range(int(seconds * 30)):
+            tick_clock(1 / 30)
+            header = PersonArray().header
+            header.stamp.sec, header.stamp.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+            pose = render(ADULT, GESTURE_STANCES[stance], View(), operator.rng, NO_NOISE, 1)
+            operator.keypoints.publish(poses_to_msg([pose], header, 640, 480, 'synthetic'))
+            operator.idle(1 / 30)
+
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'use_sim_time:=true'])
+    operator.wait_for(proc)
+    show('engage', 1.6)
+    show('forward', 1.5)
+    assert operator.commands and linear_x(operator.commands[-1][1]) > 0, proc.stop()
+    sim['t'] -= 30.0  # the bag loops, the simulator resets
+    jumped_at = time.monotonic()
+    show('forward', 1.0)
+    after = [(t - jumped_at, m) for t, m in operator.commands if t > jumped_at]
+    assert after and linear_x(after[0][1]) == 0.0, 'no zero after time ran backwards'
+    assert after[0][0] < 0.3
+    assert all(linear_x(m) == 0.0 for _, m in after), 'moved again without a new engage'
+    assert 'clock jumped back' in proc.stop()

@@ -303,3 +303,31 @@ def test_shutdown_returns_zero_and_releases():
 def test_bad_options_name_the_option(kwargs, fragment):
     with pytest.raises(ValueError, match=f'TeleopOptions.{fragment}'):
         TeleopOptions(**kwargs)
+
+
+@pytest.mark.parametrize('jump', [30.0, 100.0])  # a bag loop; use_sim_time switched on (t=0)
+def test_time_running_backwards_releases_with_a_zero_at_once(jump):
+    sim = engaged_sim()
+    sim.run(2.0, [person('forward')])
+    assert sim.log[-1].command.linear_x == pytest.approx(0.3)
+    sim.t -= jump
+    steps = sim.run(1.0, [person('forward')])
+    assert steps[0].command == Command(), 'the first tick after the jump must be a zero'
+    assert not steps[0].engaged
+    assert sim.teleop.state.release_reason == 'clock jumped back'
+    assert all(s.command is None or s.command == Command() for s in steps)
+    # The new timeline is accepted: engaging again works.
+    sim.run(1.3, [person('engage')])
+    assert sim.teleop.engaged
+
+
+def test_a_clock_running_ahead_does_not_stretch_lost_timeout():
+    sim = engaged_sim()
+    sim.run(1.0, [person('forward')])
+    teleop = sim.teleop
+    now = sim.t
+    # One last frame stamped 0.45 s in the future (within max_age), then nobody.
+    assert teleop.update([person('forward')], now + 0.45, now)
+    released = next(t for t in (now + i / RATE for i in range(1, 60))
+                    if teleop.tick(t) == Command() and not teleop.engaged)
+    assert released - now == pytest.approx(0.5, abs=1.5 / RATE)

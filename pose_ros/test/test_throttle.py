@@ -25,10 +25,8 @@ def test_memory_is_bounded():
     assert t.check('k9', 0.1) is None
 
 
-def test_log_passes_only_due_messages_to_the_logger():
-    said = []
+def test_due_returns_only_messages_to_log_now():
     t = KeyedThrottle(period_s=5.0)
-    t.log(said.append, 'k', 'first', now_s=0.0)
-    t.log(said.append, 'k', 'second', now_s=1.0)
-    t.log(said.append, 'k', 'third', now_s=6.0)
-    assert said == ['first', 'third (1 more like this since the last report)']
+    said = [t.due('k', 'first', now_s=0.0), t.due('k', 'second', now_s=1.0),
+            t.due('k', 'third', now_s=6.0)]
+    assert said == ['first', None, 'third (1 more like this since the last report)']
