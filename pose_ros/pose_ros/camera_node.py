@@ -8,13 +8,13 @@ import threading
 import time
 
 from rclpy.node import Node
-from rclpy.qos import QoSHistoryPolicy, QoSProfile, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from pose_ros import params, runner
 from pose_ros.camera import CameraCalibration, CameraError, Frame, load_camera_info, open_source
 from pose_ros.image import rgb_to_image_data
+from pose_ros.qos import newest_frame_only
 from pose_ros.throttle import KeyedThrottle
 
 IMAGE_TOPIC = 'camera/image_raw'
@@ -73,8 +73,7 @@ class CameraNode(Node):
 
         # Depth 1, best effort: a consumer that falls behind gets the newest frame, never a
         # queue of old ones.
-        qos = QoSProfile(**{**_qos_fields(qos_profile_sensor_data),
-                            'history': QoSHistoryPolicy.KEEP_LAST, 'depth': 1})
+        qos = newest_frame_only()
         self._image_pub = self.create_publisher(Image, IMAGE_TOPIC, qos)
         self._info_pub = self.create_publisher(CameraInfo, INFO_TOPIC, qos)
         self._published = 0
@@ -197,11 +196,6 @@ class CameraNode(Node):
         else:
             self._source.close()
         super().destroy_node()
-
-
-def _qos_fields(profile: QoSProfile) -> dict:
-    return {'history': profile.history, 'depth': profile.depth,
-            'reliability': profile.reliability, 'durability': profile.durability}
 
 
 def main(args: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
-from rclpy.qos import QoSHistoryPolicy, QoSProfile, qos_profile_sensor_data
+from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros import params, runner
@@ -19,6 +19,7 @@ from pose_ros.families import FAMILIES, UnsupportedModelError
 from pose_ros.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
 from pose_ros.messages import poses_to_msg
 from pose_ros.models import DEFAULT_MODEL, ModelError, resolve_model
+from pose_ros.qos import newest_frame_only
 from pose_ros.runtime import ModelLoadError
 from pose_ros.throttle import KeyedThrottle
 from pose_ros_msgs.msg import PersonArray
@@ -105,8 +106,7 @@ class PoseNode(Node):
             Image, 'pose/image_annotated', qos_profile_sensor_data)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         # Depth 1: a frame that arrives while the last one is still waiting replaces it.
-        image_qos = QoSProfile(**{**_qos_fields(qos_profile_sensor_data),
-                                  'history': QoSHistoryPolicy.KEEP_LAST, 'depth': 1})
+        image_qos = newest_frame_only()
         self._image_sub = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, image_qos)
 
         # The newest unprocessed frame and counters, shared with the inference thread.
@@ -304,11 +304,6 @@ class _Stats:
             self.received = self.dropped = self.bad = self.processed = 0
             self.convert_s = self.infer_s = self.total_s = 0.0
             return out
-
-
-def _qos_fields(profile: QoSProfile) -> dict:
-    return {'history': profile.history, 'depth': profile.depth,
-            'reliability': profile.reliability, 'durability': profile.durability}
 
 
 def main(args: list[str] | None = None) -> int:
