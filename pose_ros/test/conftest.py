@@ -133,5 +133,5 @@ def require_model(name: str) -> Path:
     root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
     path = root / name
     if not path.is_file():
-        pytest.skip(f'{path} missing; fetch it with: {BLAZEPOSE_FETCH}')
+        pytest.skip(reason=f'{path} missing; fetch it with: {BLAZEPOSE_FETCH}')
     return path

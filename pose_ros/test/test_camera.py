@@ -138,7 +138,7 @@ def test_a_single_image_file_repeats(tmp_path):
 def write_mjpg(path, n=5, fps=25.0, size=(64, 48)) -> None:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'), fps, size)
     if not writer.isOpened():
-        pytest.skip('this OpenCV cannot write MJPG .avi (built without FFmpeg?)')
+        pytest.skip(reason='this OpenCV cannot write MJPG .avi (built without FFmpeg?)')
     for i in range(n):
         writer.write(cv2.cvtColor(frame_rgb(i, (size[1], size[0])), cv2.COLOR_RGB2BGR))
     writer.release()
@@ -188,7 +188,7 @@ def test_fps_overrides_the_files_rate(tmp_path):
 
 def write_gif(path, durations_ms) -> None:
     if not hasattr(cv2, 'imwriteanimation'):
-        pytest.skip('OpenCV older than 4.11 cannot write animations (cv2.imwriteanimation)')
+        pytest.skip(reason='OpenCV older than 4.11 cannot write animations (cv2.imwriteanimation)')
     animation = cv2.Animation()
     animation.frames = [cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR)
                         for i in range(len(durations_ms))]

@@ -208,12 +208,12 @@ def test_parity_with_cv_bridge(encoding):
         from cv_bridge import CvBridge
         from sensor_msgs.msg import Image
     except ImportError:
-        pytest.skip('cv_bridge not installed (not on PyPI; comes with a ROS 2 distro)')
+        pytest.skip(reason='cv_bridge not installed (not on PyPI; comes with a ROS 2 distro)')
     rgb = _reference_rgb()
     step, data = _pad_rows(_encode(rgb, encoding), pad=8)
     msg = Image(height=H, width=W, encoding=encoding, is_bigendian=0, step=step, data=data)
     try:
         expected = CvBridge().imgmsg_to_cv2(msg, 'rgb8')
     except Exception as exc:  # noqa: BLE001 - older cv_bridge lacks some conversions
-        pytest.skip(f'this cv_bridge cannot convert {encoding} to rgb8: {exc}')
+        pytest.skip(reason=f'this cv_bridge cannot convert {encoding} to rgb8: {exc}')
     np.testing.assert_array_equal(image_msg_to_rgb(msg), expected)
