@@ -19,6 +19,16 @@ os.environ['ROS_LOCALHOST_ONLY'] = '1'  # the same for distros before Jazzy
 TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def executable(name: str) -> str:
+    """Path of an installed pose_ros executable; without one the tests must fail, not skip."""
+    import shutil
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f'{name} is not on PATH: run tools/setup.sh, then source '
+                           'pose_ros_env.sh (or source install/setup.bash on a distro)')
+    return path
+
+
 @pytest.fixture
 def rclpy_context():
     """Give a test its own initialised rclpy context, shut down afterwards."""

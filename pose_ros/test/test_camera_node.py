@@ -2,11 +2,10 @@
 
 import os
 import select
-import shutil
 import subprocess
 import time
 
-from conftest import spin_until
+from conftest import executable, spin_until
 import cv2
 import numpy as np
 import pytest
@@ -17,9 +16,8 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from pose_ros.camera import resize
 
-EXECUTABLE = shutil.which('camera_node')
-pytestmark = pytest.mark.skipif(
-    EXECUTABLE is None, reason='camera_node executable not on PATH: source pose_ros_env.sh')
+EXECUTABLE = executable('camera_node')
+HAS_VIDEO99 = os.path.exists('/dev/video99')
 
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
 CALIBRATION = """\
@@ -151,8 +149,7 @@ def test_without_loop_the_node_says_end_and_keeps_running(listener, peer, folder
     (['-p', 'source:=/nonexistent/clip.mp4'],
      'no such file or folder: /nonexistent/clip.mp4'),
     pytest.param(['-p', 'source:=/dev/video99'], 'no camera at /dev/video99 (no such device)',
-                 marks=pytest.mark.skipif(os.path.exists('/dev/video99'),
-                                          reason='this machine has a /dev/video99')),
+                 marks=pytest.mark.skipif(HAS_VIDEO99, reason='this machine has /dev/video99')),
     (['-p', 'fps:=-5.0'], "parameter 'fps' = -5.0 is out of range"),
     (['-p', 'width:=wide'], "parameter 'width' = 'wide' has the wrong type"),
     (['-p', 'frame_rate:=30.0'], "camera_node has no parameter 'frame_rate'"),

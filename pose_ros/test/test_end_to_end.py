@@ -1,9 +1,8 @@
 """The whole pipeline on a clip of real people: as three processes, as one, and as the demo."""
 
-import shutil
 import subprocess
 
-from conftest import RosTestNode
+from conftest import RosTestNode, executable
 import cv2
 from geometry_msgs.msg import Twist
 import numpy as np
@@ -15,11 +14,8 @@ from pose_ros import clip
 from pose_ros.messages import msg_to_poses
 from pose_ros_msgs.msg import Gesture, PersonArray
 
-EXECUTABLES = {name: shutil.which(name) for name in
+EXECUTABLES = {name: executable(name) for name in
                ('camera_node', 'pose_node', 'gesture_node', 'pipeline', 'demo')}
-pytestmark = pytest.mark.skipif(
-    None in EXECUTABLES.values(),
-    reason='pose_ros executables not on PATH: source pose_ros_env.sh')
 
 # Slow enough that no frame is dropped anywhere, so two runs see exactly the same frames.
 SPEC = clip.ClipSpec(fps=5.0, seconds_per_person=2.0, empty_seconds=0.6)

@@ -1,10 +1,9 @@
 """gesture_node as users run it: its own process, real DDS, people streamed at 30 Hz."""
 
-import shutil
 import subprocess
 import time
 
-from conftest import RosTestNode, spin_until
+from conftest import RosTestNode, executable, spin_until
 from geometry_msgs.msg import Twist, TwistStamped
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, rende
 from pose_ros.messages import poses_to_msg
 from pose_ros_msgs.msg import Gesture, PersonArray
 
-EXECUTABLE = shutil.which('gesture_node')
+EXECUTABLE = executable('gesture_node')
 # Well-formed but for one unknown feature, on line 7.
 BROKEN_GESTURES = """engage: hands_up
 disengage: hands_down
@@ -27,8 +26,6 @@ gestures:
   hands_down:
     when: {feature: 'wrist_height(left)', below: 0.0}
 """
-pytestmark = pytest.mark.skipif(
-    EXECUTABLE is None, reason='gesture_node executable not on PATH: source pose_ros_env.sh')
 
 
 class Operator(RosTestNode):

@@ -339,9 +339,10 @@ def test_pip_failure_is_one_clear_error(monkeypatch, tmp_path):
         models.pip_download_wheel('mediapipe==0.10.21', tmp_path)
 
 
-@pytest.mark.skipif(os.environ.get('POSE_ROS_NETWORK_TESTS') != '1',
-                    reason='downloads the 36 MB mediapipe wheel from PyPI; '
-                           'set POSE_ROS_NETWORK_TESTS=1 to run')
+NETWORK = 'downloads the 36 MB mediapipe wheel from PyPI; set POSE_ROS_NETWORK_TESTS=1 to run'
+
+
+@pytest.mark.skipif(os.environ.get('POSE_ROS_NETWORK_TESTS') != '1', reason=NETWORK)
 def test_real_blazepose_fetch_from_pypi(tmp_path):
     model = fetch_model('blazepose_full', tmp_path, stream=io.StringIO())
     for path, f in zip((model.model_path, model.detector_path),

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import RosTestNode, require_model
+from conftest import RosTestNode, executable, require_model
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
@@ -17,9 +17,7 @@ import skimage.data
 from pose_ros.image import rgb_to_image_data
 from pose_ros_msgs.msg import Keypoint, PersonArray
 
-EXECUTABLE = shutil.which('pose_node')
-pytestmark = pytest.mark.skipif(
-    EXECUTABLE is None, reason='pose_node executable not on PATH: source pose_ros_env.sh')
+EXECUTABLE = executable('pose_node')
 
 
 def astronaut_640x480() -> np.ndarray:
