@@ -19,6 +19,11 @@ os.environ['ROS_LOCALHOST_ONLY'] = '1'  # the same for distros before Jazzy
 TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def stamp_ns(msg) -> int:
+    """Return the header stamp of ``msg`` in integer nanoseconds, exact for comparing."""
+    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+
+
 def executable(name: str) -> str:
     """Path of an installed pose_ros executable; without one the tests must fail, not skip."""
     import shutil

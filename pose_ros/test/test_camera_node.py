@@ -5,7 +5,7 @@ import select
 import subprocess
 import time
 
-from conftest import executable, spin_until
+from conftest import executable, spin_until, stamp_ns
 import cv2
 import numpy as np
 import pytest
@@ -81,9 +81,6 @@ def listener(rclpy_context):
     yield h
     h.close()
 
-
-def stamp_ns(msg) -> int:
-    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
 
 
 def test_a_folder_is_published_like_a_camera(listener, peer, folder):

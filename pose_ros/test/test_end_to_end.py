@@ -2,7 +2,7 @@
 
 import subprocess
 
-from conftest import RosTestNode, executable
+from conftest import RosTestNode, executable, stamp_ns
 import cv2
 from geometry_msgs.msg import Twist
 import numpy as np
@@ -45,9 +45,6 @@ def observer(rclpy_context):
     o.close()
 
 
-def stamp(msg) -> int:
-    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
-
 
 def frames_expected() -> int:
     return int(SPEC.fps * (2 * SPEC.seconds_per_person + SPEC.empty_seconds))
@@ -76,8 +73,8 @@ def test_three_processes_over_dds(observer, peer, clip_path):
     peer([EXECUTABLES['camera_node'], '--ros-args', *camera_args(clip_path)])
     wait_for_all_keypoints(observer)
 
-    camera_stamps = {stamp(m) for m in observer.images}
-    keypoint_stamps = [stamp(m) for m in observer.keypoints]
+    camera_stamps = {stamp_ns(m) for m in observer.images}
+    keypoint_stamps = [stamp_ns(m) for m in observer.keypoints]
     assert set(keypoint_stamps) <= camera_stamps, 'keypoints carry stamps the camera never sent'
     assert keypoint_stamps == sorted(keypoint_stamps)
     assert all(m.header.frame_id == 'camera' for m in observer.keypoints)
@@ -87,9 +84,9 @@ def test_three_processes_over_dds(observer, peer, clip_path):
     assert seen[per_person + 1:per_person + 2] == [0], f'nobody is in the empty frames: {seen}'
 
     # Whatever the gesture node reports is about people and frames it was given...
-    by_stamp = {stamp(m): {p.id for p in m.persons} for m in observer.keypoints}
+    by_stamp = {stamp_ns(m): {p.id for p in m.persons} for m in observer.keypoints}
     for g in observer.gestures:
-        assert g.person_id in by_stamp.get(stamp(g), set()), g
+        assert g.person_id in by_stamp.get(stamp_ns(g), set()), g
     # ...and nobody engaged, so not a single command went to the robot.
     assert observer.commands == []
     assert gesture.stop() and pose.stop()

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import RosTestNode, executable, require_model
+from conftest import RosTestNode, executable, require_model, stamp_ns
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
@@ -73,9 +73,6 @@ def harness(rclpy_context):
     yield h
     h.close()
 
-
-def stamp_ns(msg) -> int:
-    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
 
 
 def test_keypoints_carry_the_image_header_and_a_plausible_person(harness, peer):
