@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'pose_ros'))
 
-from pose_ros.image import SUPPORTED_ENCODINGS, image_to_rgb, rgb_to_image_data  # noqa: E402
+from pose_ros.media.image import SUPPORTED_ENCODINGS, image_to_rgb, rgb_to_image_data  # noqa: E402
 
 _TO_YUV = {'yuv422': cv2.COLOR_RGB2YUV_UYVY, 'yuv422_yuy2': cv2.COLOR_RGB2YUV_YUY2,
            'yuyv': cv2.COLOR_RGB2YUV_YUYV}

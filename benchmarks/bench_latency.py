@@ -34,8 +34,8 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 import skimage.data
 
-from pose_ros.image import rgb_to_image_data
-from pose_ros.messages import poses_to_msg
+from pose_ros.media.image import rgb_to_image_data
+from pose_ros.ros.messages import poses_to_msg
 from pose_ros_msgs.msg import PersonArray
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'pose_ros' / 'test'))

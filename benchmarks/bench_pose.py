@@ -22,13 +22,13 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'pose_ros'))
 
-from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions  # noqa: E402
-from pose_ros.image import image_to_rgb  # noqa: E402
+from pose_ros.media.image import image_to_rgb  # noqa: E402
+from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions  # noqa: E402
 
 try:  # building the PersonArray is part of the node's per-frame cost, where ROS is installed
     from std_msgs.msg import Header
 
-    from pose_ros.messages import poses_to_msg
+    from pose_ros.ros.messages import poses_to_msg
 except ImportError:
     poses_to_msg = None
 

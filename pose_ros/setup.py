@@ -27,12 +27,12 @@ setup(
     tests_require=['pytest'],
     entry_points={
         'console_scripts': [
-            'fetch_model = pose_ros.models:main',
-            'pose_node = pose_ros.pose_node:main',
-            'gesture_node = pose_ros.gesture_node:main',
-            'camera_node = pose_ros.camera_node:main',
-            'pipeline = pose_ros.pipeline:main',
-            'demo = pose_ros.demo:main',
+            'fetch_model = pose_ros.models.registry:main',
+            'pose_node = pose_ros.ros.pose_node:main',
+            'gesture_node = pose_ros.ros.gesture_node:main',
+            'camera_node = pose_ros.ros.camera_node:main',
+            'pipeline = pose_ros.ros.pipeline:main',
+            'demo = pose_ros.ros.demo:main',
         ],
     },
 )

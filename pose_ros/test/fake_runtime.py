@@ -6,8 +6,8 @@ A plain module like synthetic_people: the tests import it as ``from fake_runtime
 
 import numpy as np
 
-from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.runtime import TensorInfo, dequantize, quantize
+from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.pose.runtime import TensorInfo, dequantize, quantize
 
 # (dtype, scale, zero point) of an output quantized over [0, 1], as the int8 exports do it.
 UNIT_QUANT = {

@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from pose_ros.keypoints import Keypoint, Pose
-from pose_ros.teleop import Command, Teleop
+from pose_ros.control.teleop import Command, Teleop
+from pose_ros.core.keypoints import Keypoint, Pose
 
 FPS = 30.0
 K = Keypoint

@@ -8,9 +8,14 @@ import numpy as np
 import pytest
 from skimage import data
 
-from pose_ros.blazepose import COCO_FROM_BLAZEPOSE, BlazePose, Roi, ssd_anchor_centers
-from pose_ros.keypoints import Keypoint
-from pose_ros.runtime import Runtime
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.pose.families.blazepose import (
+    COCO_FROM_BLAZEPOSE,
+    BlazePose,
+    Roi,
+    ssd_anchor_centers,
+)
+from pose_ros.pose.runtime import Runtime
 
 
 @pytest.fixture(scope='module')

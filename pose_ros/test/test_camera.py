@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_ros.camera import (
+from pose_ros.media.camera import (
     DEFAULT_FPS,
     Backoff,
     CameraError,

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from pose_ros import clip
+from pose_ros.media import clip
 
 SPEC = clip.ClipSpec(seconds_per_person=1.0, empty_seconds=0.5, fps=10.0)
 

@@ -12,7 +12,7 @@ NODES = ['pose_node', 'gesture_node', 'camera_node']
 
 @pytest.mark.parametrize('node', NODES)
 def test_config_matches_the_declared_parameters(node):
-    module = importlib.import_module(f'pose_ros.{node}')
+    module = importlib.import_module(f'pose_ros.ros.{node}')
     table = {p.name: p for p in module.PARAMS}
     data = yaml.safe_load((CONFIG / f'{node}.yaml').read_text())
     assert list(data) == [node], f'{node}.yaml must hold only {node}: ros__parameters:'

@@ -32,9 +32,9 @@ from synthetic_people import (
     waving_both,
 )
 
-from pose_ros.gestures import load_gestures
-from pose_ros.matcher import Phase
-from pose_ros.teleop import Command, Teleop, TeleopOptions
+from pose_ros.control.teleop import Command, Teleop, TeleopOptions
+from pose_ros.gestures.language import load_gestures
+from pose_ros.gestures.matcher import Phase
 
 DEFAULT = load_gestures(Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml')
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pose_ros.draw import draw_poses, draw_text_lines
-from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.media.draw import draw_poses, draw_text_lines
 
 
 def _pose(points: dict, score: float = 0.9, box=(0.0, 0.0, 0.0, 0.0), track_id=-1) -> Pose:

@@ -10,8 +10,8 @@ import pytest
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
-from pose_ros import clip
-from pose_ros.messages import msg_to_poses
+from pose_ros.media import clip
+from pose_ros.ros.messages import msg_to_poses
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 EXECUTABLES = {name: executable(name) for name in

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions, PoseResult
-from pose_ros.keypoints import Keypoint
-from pose_ros.runtime import ModelLoadError
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions, PoseResult
+from pose_ros.pose.runtime import ModelLoadError
 
 
 @pytest.fixture

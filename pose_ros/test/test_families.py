@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from pose_ros.families import (
+from pose_ros.pose.families.base import (
     FAMILIES,
     UnsupportedModelError,
     as_probability,
@@ -15,11 +15,11 @@ from pose_ros.families import (
     normalized_to_pixels,
     sigmoid,
 )
-from pose_ros.heatmap import HeatmapPose
-from pose_ros.movenet import MoveNetMultiPose, MoveNetSinglePose
-from pose_ros.posenet import PoseNet
-from pose_ros.runtime import TensorInfo
-from pose_ros.yolo_pose import YoloPose
+from pose_ros.pose.families.heatmap import HeatmapPose
+from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
+from pose_ros.pose.families.posenet import PoseNet
+from pose_ros.pose.families.yolo_pose import YoloPose
+from pose_ros.pose.runtime import TensorInfo
 
 
 def model(inputs, outputs):

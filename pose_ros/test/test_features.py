@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from synthetic_people import ADULT, BODIES, GESTURE_STANCES, Stance, View, render
 
-from pose_ros.features import POINT_NAMES, FeatureError, compute_features, parse_feature
-from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.features import POINT_NAMES, FeatureError, compute_features, parse_feature
 
 K = Keypoint
 

@@ -13,7 +13,7 @@ import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
 
-from pose_ros.messages import poses_to_msg
+from pose_ros.ros.messages import poses_to_msg
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 EXECUTABLE = executable('gesture_node')

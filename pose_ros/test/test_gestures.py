@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from pose_ros.features import compute_features
-from pose_ros.gestures import (
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.features import compute_features
+from pose_ros.gestures.language import (
     AllOf,
     GestureFileError,
     NotOf,
@@ -13,7 +14,6 @@ from pose_ros.gestures import (
     load_gestures,
     parse_gestures,
 )
-from pose_ros.keypoints import Keypoint, Pose
 
 K = Keypoint
 

@@ -6,9 +6,9 @@ from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, tensor
 import numpy as np
 import pytest
 
-from pose_ros.heatmap import HeatmapPose, decode_heatmaps
-from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.preprocess import letterbox
+from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.pose.families.heatmap import HeatmapPose, decode_heatmaps
+from pose_ros.pose.preprocess import letterbox
 
 SRC_W, SRC_H = 500, 300
 IN, GRID = 192, 48

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_ros.image import (
+from pose_ros.media.image import (
     SUPPORTED_ENCODINGS,
     ImageFormatError,
     image_msg_to_rgb,

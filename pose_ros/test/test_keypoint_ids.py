@@ -2,7 +2,7 @@
 
 import pytest
 
-from pose_ros.keypoints import NUM_KEYPOINTS, Keypoint, Pose
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Keypoint, Pose
 import pose_ros_msgs.msg as msg
 
 

@@ -18,10 +18,10 @@ from synthetic_people import (
     swing_through,
 )
 
-from pose_ros.features import compute_features
-from pose_ros.gestures import load_gestures, parse_gestures
-from pose_ros.keypoints import Keypoint, Pose
-from pose_ros.matcher import GestureMatcher, MatchState, PersonMatcher, Phase
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.features import compute_features
+from pose_ros.gestures.language import load_gestures, parse_gestures
+from pose_ros.gestures.matcher import GestureMatcher, MatchState, PersonMatcher, Phase
 
 K = Keypoint
 DEFAULT = load_gestures(Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml')

@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 
-from pose_ros import models
-from pose_ros.models import (
+from pose_ros.models import registry as models
+from pose_ros.models.registry import (
     REGISTRY,
     ChecksumError,
     DownloadError,
@@ -456,6 +456,6 @@ def test_cli_bare_name_means_fetch(server, monkeypatch, tmp_path, capsys):
 
 def test_every_registered_family_has_an_adapter():
     # A registry entry whose family the estimator does not know could be fetched but never run.
-    from pose_ros.families import FAMILIES
-    from pose_ros.models import REGISTRY
+    from pose_ros.models.registry import REGISTRY
+    from pose_ros.pose.families.base import FAMILIES
     assert {spec.family for spec in REGISTRY.values()} <= set(FAMILIES)

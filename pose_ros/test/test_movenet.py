@@ -10,10 +10,10 @@ from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, tensor
 import numpy as np
 import pytest
 
-from pose_ros.families import BOX_KEYPOINT_SCORE, UnsupportedModelError
-from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.movenet import MoveNetMultiPose, MoveNetSinglePose, decode_singlepose
-from pose_ros.preprocess import letterbox
+from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.pose.families.base import BOX_KEYPOINT_SCORE, UnsupportedModelError
+from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose, decode_singlepose
+from pose_ros.pose.preprocess import letterbox
 
 SRC_W, SRC_H = 640, 360
 

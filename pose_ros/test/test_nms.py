@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pose_ros.nms import box_iou, nms
+from pose_ros.pose.nms import box_iou, nms
 
 
 def reference_nms(boxes, scores, iou_threshold):

@@ -14,7 +14,7 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 import skimage.data
 
-from pose_ros.image import rgb_to_image_data
+from pose_ros.media.image import rgb_to_image_data
 from pose_ros_msgs.msg import Keypoint, PersonArray
 
 EXECUTABLE = executable('pose_node')

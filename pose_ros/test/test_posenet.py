@@ -6,9 +6,9 @@ from fake_runtime import FakeRuntime, SourceFrame, logit, tensor
 import numpy as np
 import pytest
 
-from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.posenet import PoseNet, decode_single_pose, output_stride
-from pose_ros.preprocess import letterbox
+from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.pose.families.posenet import PoseNet, decode_single_pose, output_stride
+from pose_ros.pose.preprocess import letterbox
 
 SRC_W, SRC_H = 480, 640   # portrait, so the letterbox pads left and right
 IN, GRID = 257, 9

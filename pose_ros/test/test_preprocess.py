@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_ros.preprocess import Affine, crop_rotated, letterbox
+from pose_ros.pose.preprocess import Affine, crop_rotated, letterbox
 
 
 def _blob_image(shape, centers, radius=6):

@@ -4,7 +4,7 @@ from conftest import require_model
 import numpy as np
 import pytest
 
-from pose_ros.runtime import ModelLoadError, Runtime, TensorInfo, dequantize, quantize
+from pose_ros.pose.runtime import ModelLoadError, Runtime, TensorInfo, dequantize, quantize
 
 
 def _info(dtype, scale, zero_point) -> TensorInfo:

@@ -4,7 +4,14 @@ import math
 
 import pytest
 
-from pose_ros.shaping import ZERO, Command, TeleopLimits, ZeroWindow, clamp_speed, step_toward
+from pose_ros.control.shaping import (
+    ZERO,
+    Command,
+    TeleopLimits,
+    ZeroWindow,
+    clamp_speed,
+    step_toward,
+)
 
 LIMITS = TeleopLimits(max_linear_x=0.5, max_linear_y=0.2, max_angular_z=1.0,
                       max_linear_accel=0.5, max_angular_accel=2.0)

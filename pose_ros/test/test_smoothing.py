@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from pose_ros.keypoints import Pose
-from pose_ros.smoothing import KeypointSmoother, OneEuroFilter, pose_scale
+from pose_ros.core.keypoints import Pose
+from pose_ros.pose.smoothing import KeypointSmoother, OneEuroFilter, pose_scale
 
 FPS = 30.0
 

@@ -7,10 +7,10 @@ from typing import Callable
 import pytest
 from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
 
-from pose_ros.gestures import load_gestures, parse_gestures
-from pose_ros.keypoints import Keypoint, Pose
-from pose_ros.matcher import Phase
-from pose_ros.teleop import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control.teleop import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.language import load_gestures, parse_gestures
+from pose_ros.gestures.matcher import Phase
 
 CONFIG = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
 DEFAULT = load_gestures(CONFIG)

@@ -1,4 +1,4 @@
-from pose_ros.throttle import KeyedThrottle
+from pose_ros.core.throttle import KeyedThrottle
 
 
 def test_repeats_are_held_back_and_counted():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pose_ros.keypoints import Pose
-from pose_ros.tracking import IouTracker, iou_matrix
+from pose_ros.core.keypoints import Pose
+from pose_ros.pose.tracking import IouTracker, iou_matrix
 
 
 def _person(x0, y0, w, h) -> Pose:

@@ -10,9 +10,9 @@ from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, logit, tensor
 import numpy as np
 import pytest
 
-from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.preprocess import letterbox
-from pose_ros.yolo_pose import YoloPose, anchor_rows, decode_yolo_pose
+from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.pose.families.yolo_pose import YoloPose, anchor_rows, decode_yolo_pose
+from pose_ros.pose.preprocess import letterbox
 
 SRC_W, SRC_H = 640, 360
 IN_W, IN_H = 320, 256

@@ -24,10 +24,17 @@ import math
 
 import numpy as np
 
-from pose_ros.gestures import GestureSet
-from pose_ros.keypoints import Keypoint, Pose
-from pose_ros.matcher import MatchEvent, PersonMatcher, Phase
-from pose_ros.shaping import ZERO, Command, TeleopLimits, ZeroWindow, clamp_speed, step_toward
+from pose_ros.control.shaping import (
+    ZERO,
+    Command,
+    TeleopLimits,
+    ZeroWindow,
+    clamp_speed,
+    step_toward,
+)
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.language import GestureSet
+from pose_ros.gestures.matcher import MatchEvent, PersonMatcher, Phase
 
 __all__ = ['Command', 'GestureEvent', 'Phase', 'Teleop', 'TeleopLimits', 'TeleopOptions',
            'TeleopState']

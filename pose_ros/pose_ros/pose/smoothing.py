@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from pose_ros.keypoints import Pose
+from pose_ros.core.keypoints import Pose
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray:

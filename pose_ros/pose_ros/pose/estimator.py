@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.blazepose import BlazePose
-from pose_ros.families import FAMILIES, check_family, create_adapter, detect_family
-from pose_ros.keypoints import Pose
-from pose_ros.runtime import ModelLoadError, Runtime
-from pose_ros.smoothing import KeypointSmoother
-from pose_ros.tracking import IouTracker
+from pose_ros.core.keypoints import Pose
+from pose_ros.pose.families.base import FAMILIES, check_family, create_adapter, detect_family
+from pose_ros.pose.families.blazepose import BlazePose
+from pose_ros.pose.runtime import ModelLoadError, Runtime
+from pose_ros.pose.smoothing import KeypointSmoother
+from pose_ros.pose.tracking import IouTracker
 
 BLAZEPOSE_DETECTOR = 'pose_detection.tflite'
 FETCH_HINT = 'python -m pose_ros.models fetch blazepose_full'

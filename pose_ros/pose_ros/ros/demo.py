@@ -22,8 +22,9 @@ from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
-from pose_ros import clip, pipeline, runner
-from pose_ros.draw import draw_text_lines
+from pose_ros.media import clip
+from pose_ros.media.draw import draw_text_lines
+from pose_ros.ros import pipeline, runner
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 DEVICE = '/dev/video0'

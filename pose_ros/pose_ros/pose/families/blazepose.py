@@ -16,9 +16,9 @@ import time
 import cv2
 import numpy as np
 
-from pose_ros.keypoints import Pose
-from pose_ros.preprocess import crop_rotated, letterbox
-from pose_ros.runtime import Runtime
+from pose_ros.core.keypoints import Pose
+from pose_ros.pose.preprocess import crop_rotated, letterbox
+from pose_ros.pose.runtime import Runtime
 
 DETECTOR_SIZE = 224
 LANDMARK_SIZE = 256

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from pose_ros.keypoints import Pose
+from pose_ros.core.keypoints import Pose
 
 Box = tuple[float, float, float, float]
 

@@ -40,8 +40,8 @@ from typing import Union
 
 import yaml
 
-from pose_ros.features import UNITS, FeatureError, FeatureSet, FeatureSpec, parse_feature
-from pose_ros.keypoints import Keypoint
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.gestures.features import UNITS, FeatureError, FeatureSet, FeatureSpec, parse_feature
 
 AXES: tuple[str, ...] = ('linear_x', 'linear_y', 'angular_z')
 _TOP_KEYS = ('engage', 'disengage', 'defaults', 'gestures')

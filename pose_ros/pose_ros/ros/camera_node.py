@@ -11,11 +11,17 @@ from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from pose_ros import params, runner
-from pose_ros.camera import CameraCalibration, CameraError, Frame, load_camera_info, open_source
-from pose_ros.image import rgb_to_image_data
-from pose_ros.qos import newest_frame_only
-from pose_ros.throttle import KeyedThrottle
+from pose_ros.core.throttle import KeyedThrottle
+from pose_ros.media.camera import (
+    CameraCalibration,
+    CameraError,
+    Frame,
+    load_camera_info,
+    open_source,
+)
+from pose_ros.media.image import rgb_to_image_data
+from pose_ros.ros import params, runner
+from pose_ros.ros.qos import newest_frame_only
 
 IMAGE_TOPIC = 'camera/image_raw'
 INFO_TOPIC = 'camera/camera_info'

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.families import FamilyAdapter, pose_from_input, posenet_outputs, sigmoid
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.preprocess import Affine
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.pose.families.base import FamilyAdapter, pose_from_input, posenet_outputs, sigmoid
+from pose_ros.pose.preprocess import Affine
 
 
 def output_stride(input_size: int, grid_size: int) -> float:

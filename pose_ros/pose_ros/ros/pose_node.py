@@ -12,16 +12,16 @@ from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
-from pose_ros import params, runner
-from pose_ros.draw import draw_poses
-from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
-from pose_ros.families import FAMILIES, UnsupportedModelError
-from pose_ros.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
-from pose_ros.messages import poses_to_msg
-from pose_ros.models import DEFAULT_MODEL, ModelError, resolve_model
-from pose_ros.qos import newest_frame_only
-from pose_ros.runtime import ModelLoadError
-from pose_ros.throttle import KeyedThrottle
+from pose_ros.core.throttle import KeyedThrottle
+from pose_ros.media.draw import draw_poses
+from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
+from pose_ros.models.registry import DEFAULT_MODEL, ModelError, resolve_model
+from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
+from pose_ros.pose.families.base import FAMILIES, UnsupportedModelError
+from pose_ros.pose.runtime import ModelLoadError
+from pose_ros.ros import params, runner
+from pose_ros.ros.messages import poses_to_msg
+from pose_ros.ros.qos import newest_frame_only
 from pose_ros_msgs.msg import PersonArray
 
 try:  # cv_bridge comes with a ROS distro, not from PyPI

@@ -13,7 +13,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from pose_ros.keypoints import SKELETON, Keypoint, Pose
+from pose_ros.core.keypoints import SKELETON, Keypoint, Pose
 
 # RGB colours.
 _LEFT = (255, 140, 0)

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.families import FamilyAdapter, as_probability, pose_from_input
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.preprocess import Affine
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.pose.families.base import FamilyAdapter, as_probability, pose_from_input
+from pose_ros.pose.preprocess import Affine
 
 # Regression heads overshoot [0, 1] a little; only values beyond this are taken as logits.
 HEATMAP_LOGIT_SLACK = 0.5

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from std_msgs.msg import Header
 
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros_msgs.msg import Keypoint, Person, PersonArray
 
 # The ids never change: build them once instead of per keypoint per frame.

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import enum
 
-from pose_ros.features import FeatureSet, compute_features
-from pose_ros.gestures import Gesture, GestureSet
-from pose_ros.keypoints import Pose
+from pose_ros.core.keypoints import Pose
+from pose_ros.gestures.features import FeatureSet, compute_features
+from pose_ros.gestures.language import Gesture, GestureSet
 
 _EPS = 1e-6  # timestamps are sums of frame periods: 0.1 s may come out as 0.0999...
 

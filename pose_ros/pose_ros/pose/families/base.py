@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.preprocess import Affine, letterbox
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.pose.preprocess import Affine, letterbox
 
 FAMILIES: tuple[str, ...] = ('blazepose', 'movenet_singlepose', 'movenet_multipose', 'posenet',
                              'yolo_pose', 'heatmap')
@@ -186,10 +186,10 @@ def create_adapter(family: str, runtime: Any, *, max_persons: int = 6,
                    min_person_score: float = 0.2) -> FamilyAdapter:
     """Build the adapter for ``family`` around a loaded runtime."""
     # Imported here because every adapter module builds on FamilyAdapter from this module.
-    from pose_ros.heatmap import HeatmapPose
-    from pose_ros.movenet import MoveNetMultiPose, MoveNetSinglePose
-    from pose_ros.posenet import PoseNet
-    from pose_ros.yolo_pose import YoloPose
+    from pose_ros.pose.families.heatmap import HeatmapPose
+    from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
+    from pose_ros.pose.families.posenet import PoseNet
+    from pose_ros.pose.families.yolo_pose import YoloPose
 
     _check_known(family)
     classes: dict[str, type[FamilyAdapter]] = {

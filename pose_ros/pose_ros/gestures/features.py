@@ -44,7 +44,7 @@ import re
 
 import numpy as np
 
-from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.core.keypoints import Keypoint, Pose
 
 # Torso length over shoulder width for an average adult facing the camera; only used
 # to size the body length when the hips are not visible.

@@ -13,7 +13,7 @@ import sys
 
 from rclpy.node import Node
 
-from pose_ros import camera_node, gesture_node, pose_node, runner
+from pose_ros.ros import camera_node, gesture_node, pose_node, runner
 
 # Made in this order and destroyed in the reverse one: the gesture node's zero goes out first.
 NODES = (camera_node.CameraNode, pose_node.PoseNode, gesture_node.GestureNode)

@@ -15,10 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.families import YOLO_CHANNELS, FamilyAdapter, as_probability, pose_from_input
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.nms import nms
-from pose_ros.preprocess import Affine
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.pose.families.base import (
+    YOLO_CHANNELS,
+    FamilyAdapter,
+    as_probability,
+    pose_from_input,
+)
+from pose_ros.pose.nms import nms
+from pose_ros.pose.preprocess import Affine
 
 # Coordinates at most this large are taken as normalised: anchor centres in pixels
 # span the whole input, so even a 32-pixel input has centres far beyond it.

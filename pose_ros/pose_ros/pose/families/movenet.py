@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.families import (
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.pose.families.base import (
     MULTIPOSE_SHAPE,
     SINGLEPOSE_SHAPE,
     FamilyAdapter,
@@ -22,8 +23,7 @@ from pose_ros.families import (
     normalized_to_pixels,
     pose_from_input,
 )
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.preprocess import Affine
+from pose_ros.pose.preprocess import Affine
 
 
 def _find(outputs: list[np.ndarray], shape: tuple[int, ...], family: str) -> np.ndarray:

@@ -1,0 +1,15 @@
+"""Gestures: features of a person's own body, the gesture language, and matching over time."""
+
+from pose_ros.gestures.features import FeatureError, FeatureSet, compute_features
+from pose_ros.gestures.language import (
+    Gesture,
+    GestureFileError,
+    GestureSet,
+    load_gestures,
+    parse_gestures,
+)
+from pose_ros.gestures.matcher import GestureMatcher, MatchEvent, PersonMatcher, Phase
+
+__all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureFileError', 'GestureMatcher',
+           'GestureSet', 'MatchEvent', 'PersonMatcher', 'Phase', 'compute_features',
+           'load_gestures', 'parse_gestures']

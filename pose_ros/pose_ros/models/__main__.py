@@ -1,0 +1,7 @@
+"""``python -m pose_ros.models``: the ``fetch_model`` command without the console script."""
+
+import sys
+
+from pose_ros.models.registry import main
+
+sys.exit(main())
