@@ -27,7 +27,7 @@ setup(
     tests_require=['pytest'],
     entry_points={
         'console_scripts': [
-            'fetch_model = pose_ros.models.registry:main',
+            'fetch_model = pose_ros.models.cli:main',
             'pose_node = pose_ros.ros.pose_node:main',
             'gesture_node = pose_ros.ros.gesture_node:main',
             'camera_node = pose_ros.ros.camera_node:main',

@@ -14,7 +14,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
-from pose_ros.media.camera import resize
+from pose_ros.media.sources import resize
 
 EXECUTABLE = executable('camera_node')
 HAS_VIDEO99 = os.path.exists('/dev/video99')

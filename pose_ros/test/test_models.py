@@ -13,18 +13,15 @@ import zipfile
 
 import pytest
 
-from pose_ros.models import registry as models
+from pose_ros.models import download, registry
+from pose_ros.models.cli import main
+from pose_ros.models.download import ChecksumError, DownloadError, download_file, fetch_model
 from pose_ros.models.registry import (
     REGISTRY,
-    ChecksumError,
-    DownloadError,
     ModelFile,
     ModelNotFoundError,
     ModelSpec,
     UnknownModelError,
-    download_file,
-    fetch_model,
-    main,
     resolve_model,
 )
 
@@ -334,9 +331,9 @@ def test_pip_failure_is_one_clear_error(monkeypatch, tmp_path):
         returncode = 1
         stdout = 'Collecting mediapipe==0.10.21\nERROR: No matching distribution found'
 
-    monkeypatch.setattr(models.subprocess, 'run', lambda cmd, **kw: Proc())
+    monkeypatch.setattr(download.subprocess, 'run', lambda cmd, **kw: Proc())
     with pytest.raises(DownloadError, match='exit 1.*No matching distribution'):
-        models.pip_download_wheel('mediapipe==0.10.21', tmp_path)
+        download.pip_download_wheel('mediapipe==0.10.21', tmp_path)
 
 
 NETWORK = 'downloads the 36 MB mediapipe wheel from PyPI; set POSE_ROS_NETWORK_TESTS=1 to run'
@@ -347,11 +344,11 @@ def test_real_blazepose_fetch_from_pypi(tmp_path):
     model = fetch_model('blazepose_full', tmp_path, stream=io.StringIO())
     for path, f in zip((model.model_path, model.detector_path),
                        REGISTRY['blazepose_full'].files, strict=True):
-        assert models.sha256_of(path) == f.sha256
+        assert download.sha256_of(path) == f.sha256
 
 
 def test_registry_is_consistent():
-    assert models.DEFAULT_MODEL in REGISTRY
+    assert registry.DEFAULT_MODEL in REGISTRY
     for name, spec in REGISTRY.items():
         assert spec.name == name and spec.files and spec.family
         for f in spec.files:
@@ -364,12 +361,12 @@ def test_registry_is_consistent():
 def test_models_dir_precedence(monkeypatch, tmp_path):
     monkeypatch.setenv('POSE_ROS_MODELS', str(tmp_path / 'a'))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'x'))
-    assert models.models_dir() == tmp_path / 'a'
+    assert registry.models_dir() == tmp_path / 'a'
     monkeypatch.delenv('POSE_ROS_MODELS')
-    assert models.models_dir() == tmp_path / 'x' / 'pose_ros' / 'models'
+    assert registry.models_dir() == tmp_path / 'x' / 'pose_ros' / 'models'
     monkeypatch.delenv('XDG_CACHE_HOME')
     monkeypatch.setenv('HOME', str(tmp_path / 'h'))
-    assert models.models_dir() == tmp_path / 'h' / '.cache' / 'pose_ros' / 'models'
+    assert registry.models_dir() == tmp_path / 'h' / '.cache' / 'pose_ros' / 'models'
 
 
 def test_resolve_missing_file_names_file_dir_and_command(tmp_path):

@@ -2,6 +2,6 @@
 
 import sys
 
-from pose_ros.models.registry import main
+from pose_ros.models.cli import main
 
 sys.exit(main())

@@ -12,14 +12,9 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from pose_ros.core.throttle import KeyedThrottle
-from pose_ros.media.camera import (
-    CameraCalibration,
-    CameraError,
-    Frame,
-    load_camera_info,
-    open_source,
-)
+from pose_ros.media.calibration import CalibrationError, CameraCalibration, load_camera_info
 from pose_ros.media.image import rgb_to_image_data
+from pose_ros.media.sources import CameraError, Frame, open_source
 from pose_ros.ros import params, runner
 from pose_ros.ros.qos import newest_frame_only
 
@@ -59,7 +54,7 @@ PARAMS = (
 )
 
 # Errors that make start-up impossible; each message says what was expected.
-STARTUP_ERRORS = (params.ParameterError, CameraError)
+STARTUP_ERRORS = (params.ParameterError, CameraError, CalibrationError)
 
 
 class CameraNode(Node):
@@ -132,7 +127,7 @@ class CameraNode(Node):
             path = new['camera_info_file']
             try:
                 info = load_camera_info(path) if path else None
-            except CameraError as exc:
+            except CalibrationError as exc:
                 return str(exc)
             self._info = info
             self._info_mismatch_told = False
