@@ -492,3 +492,26 @@ def test_a_corrupt_gif_is_an_error(tmp_path):
 def test_negative_sizes_are_refused(tmp_path):
     with pytest.raises(CameraError, match='width, height and fps'):
         open_source(str(png_folder(tmp_path)), width=-1)
+
+
+def test_frames_are_timed_at_capture_not_after_conversion(monkeypatch):
+    # Slow conversion (a big frame resized) must not make the frame look newer than it is:
+    # the time is taken when the camera's read returned.
+    from pose_ros.media import sources
+    fake = FakeTime()
+    factory = CameraFactory([FakeCamera(fake, frames=3, period_s=1 / 30)])
+    slow_resize = sources.resize
+
+    def resize(rgb, width, height):
+        fake.now += 0.25
+        return slow_resize(rgb, width, height)
+
+    monkeypatch.setattr(sources, 'resize', resize)
+    source = open_source('0', capture_factory=factory, clock=fake.clock, sleep=fake.sleep)
+    captured = []
+    for _ in range(3):
+        before = fake.now
+        frame = source.read()
+        captured.append((frame.time_s, before, fake.now))
+    for time_s, before, after in captured:
+        assert before <= time_s <= after - 0.25

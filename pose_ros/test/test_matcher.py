@@ -215,3 +215,12 @@ def test_adopt_keeps_what_is_held_when_the_gesture_set_changes():
 def test_stance_table_is_complete():
     assert set(GESTURE_STANCES) == set(DEFAULT.names)
     assert render(ADULT, GESTURE_STANCES['stop'], View(), None).keypoints.shape == (17, 3)
+
+
+def test_confidence_is_the_mean_score_of_the_gestures_keypoints():
+    # Gesture.msg promises the mean of the keypoints the gesture depends on (here the left
+    # shoulder, elbow and wrist), not their lowest score.
+    matcher = GestureMatcher(_straight(hold=0.0))
+    events = _run(matcher, [_elbow_pose(170, wrist_score=0.6)] * 3, [0.0, 0.1, 0.2])
+    assert matcher.gesture.keypoints == {K.LEFT_SHOULDER, K.LEFT_ELBOW, K.LEFT_WRIST}
+    assert events[0].confidence == pytest.approx((0.9 + 0.9 + 0.6) / 3)

@@ -2,7 +2,7 @@
 
 Layout (see config/gestures.yaml for a documented example)::
 
-    engage: engage            # the gesture that gives control (deadman)
+    engage: engage            # the gesture that gives control (a latch: held once, kept)
     disengage: stop           # the gesture that ends it
     defaults: {min_score: 0.3, hold: 0.3, priority: 0, hysteresis: {degrees: 8, body: 0.08}}
     gestures:

@@ -64,7 +64,9 @@ class Frame:
     """One frame as delivered: when it was captured (the source's clock) and its place."""
 
     rgb: np.ndarray  # (H, W, 3) uint8, RGB
-    time_s: float  # the source clock when the frame was handed out (time.monotonic default)
+    # The source clock (time.monotonic by default) at capture: when a camera's read returned,
+    # or when a recording's frame was due; before conversion and resizing.
+    time_s: float
     index: int  # frames delivered before this one
     position: int  # index within the file, folder or GIF (restarts each loop); -1 for cameras
 
@@ -378,6 +380,7 @@ class FrameSource:
             image, duration = item
             position = getattr(self._reader, 'position', -1)
             if self.live:
+                captured = self._clock()  # the read has just returned: this is the capture
                 if not self._passes_rate():
                     continue
             else:
@@ -385,9 +388,9 @@ class FrameSource:
                 self._pacer.wait(period)
                 if self._stop.is_set():
                     break
+                captured = self._clock()  # a replay's frame is "captured" when it is due
             rgb = resize(to_rgb(image), self.width, self.height)
-            frame = Frame(rgb=rgb, time_s=self._clock(), index=self._delivered,
-                          position=position)
+            frame = Frame(rgb=rgb, time_s=captured, index=self._delivered, position=position)
             self._delivered += 1
             return frame
         return None

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -166,7 +167,11 @@ class CameraNode(Node):
             source.close()
 
     def _publish(self, frame: Frame) -> None:
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self._params['frame_id'])
+        # Stamped at capture, not now: conversion and resizing happened since. The source's
+        # clock is time.monotonic, so the frame's age carries over onto the ROS clock.
+        age_ns = max(0, round((time.monotonic() - frame.time_s) * 1e9))
+        stamp = self.get_clock().now() - Duration(nanoseconds=age_ns)
+        header = Header(stamp=stamp.to_msg(), frame_id=self._params['frame_id'])
         height, width = frame.rgb.shape[:2]
         encoding, step, data = rgb_to_image_data(frame.rgb)
         self._image_pub.publish(Image(header=header, height=height, width=width,
