@@ -45,9 +45,9 @@ def test_estimates_the_astronaut(landmark_path, model_type):
     assert NOSE_BOX[0] <= x <= NOSE_BOX[2] and NOSE_BOX[1] <= y <= NOSE_BOX[3]
     assert score > 0.9
     assert pose.track_id >= 0
+    # Every stage did work, so each took time; together they make up the total.
     for stage in ('preprocess', 'invoke', 'decode', 'tracking', 'smoothing', 'total'):
-        assert result.timings[stage] >= 0.0
-    assert result.timings['invoke'] > 0.0
+        assert result.timings[stage] > 0.0, stage
     stages = sum(result.timings[s] for s in ('preprocess', 'invoke', 'decode', 'tracking',
                                              'smoothing'))
     assert stages == pytest.approx(result.timings['total'], rel=0.05, abs=2e-4)

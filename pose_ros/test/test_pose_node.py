@@ -175,7 +175,8 @@ def test_diagnostics_report_rate_and_drops(harness, peer):
     values = reported()
     assert values['model'] == 'blazepose_full (blazepose)'
     assert float(values['inference ms']) > 0
-    assert int(values['dropped total']) >= 0 and 'dropped (newer frame arrived first)' in values
+    assert values['dropped total'].isdigit()
+    assert values['dropped (newer frame arrived first)'].isdigit()
 
 
 @pytest.mark.parametrize('args, expected', [
