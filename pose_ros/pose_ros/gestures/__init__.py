@@ -9,7 +9,9 @@ from pose_ros.gestures.language import (
     parse_gestures,
 )
 from pose_ros.gestures.matcher import GestureMatcher, MatchEvent, PersonMatcher, Phase
+from pose_ros.gestures.recognizer import GestureEvent, GestureRecognizer
 
-__all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureFileError', 'GestureMatcher',
+__all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureEvent', 'GestureFileError',
+           'GestureMatcher', 'GestureRecognizer',
            'GestureSet', 'MatchEvent', 'PersonMatcher', 'Phase', 'compute_features',
            'load_gestures', 'parse_gestures']

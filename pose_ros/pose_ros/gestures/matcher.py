@@ -143,6 +143,18 @@ class PersonMatcher:
         matcher = self.matchers.get(name)
         return matcher is not None and matcher.active
 
+    def confidence(self, name: str) -> float:
+        """Return the confidence of ``name`` when it last matched; 0 if it never did."""
+        matcher = self.matchers.get(name)
+        return 0.0 if matcher is None else matcher.confidence
+
+    def set_unknown_timeout(self, seconds: float) -> None:
+        """How long a held gesture survives frames where its keypoints are not seen."""
+        if seconds < 0:
+            raise ValueError(f'unknown_timeout must be >= 0 s, got {seconds}')
+        for matcher in self.matchers.values():
+            matcher.unknown_timeout = float(seconds)
+
     def end_all(self, stamp_s: float) -> list[MatchEvent]:
         events = [m._event(Phase.ENDED, stamp_s) for m in self.matchers.values() if m.active]
         for m in self.matchers.values():

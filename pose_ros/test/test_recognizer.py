@@ -1,0 +1,65 @@
+"""GestureRecognizer: the gesture language on everyone in view, without a robot to command."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_people import ADULT, CHILD, REST, View, gesture_motion, sample
+
+from pose_ros.gestures import GestureRecognizer, Phase, load_gestures
+from pose_ros.gestures.language import GestureFileError
+
+GESTURES = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
+
+
+def _phases(events, name, person_id):
+    return [e.phase for e in events if e.name == name and e.person_id == person_id]
+
+
+def test_three_lines_recognise_a_held_gesture_start_and_end():
+    rng = np.random.default_rng(3)
+    seq = sample(gesture_motion('forward', hold=1.5, rng=rng), 3.5, ADULT, View(), rng,
+                 track_id=4)
+    recognizer = GestureRecognizer.from_file(GESTURES)
+    events = []
+    for t, pose in zip(seq.times, seq.poses):
+        events += recognizer.update([pose], t)
+    started = [e for e in events if e.name == 'forward' and e.phase is Phase.STARTED]
+    assert len(started) == 1 and started[0].person_id == 4
+    # The hold time (0.4 s) counts from when the pose is reached (0.5 s rest + 0.4 s ramp).
+    assert 0.9 <= started[0].stamp_s <= 1.9
+    assert 0.0 < started[0].confidence <= 1.0
+    assert _phases(events, 'forward', 4)[-1] is Phase.ENDED
+
+
+def test_people_are_told_apart_by_track_id_and_forgotten_when_gone():
+    rng = np.random.default_rng(5)
+    forward = sample(gesture_motion('forward', hold=5.0, rng=rng), 2.0, ADULT, View(), rng,
+                     track_id=1)
+    still = sample(lambda t: REST, 2.0, CHILD, View(cx=480.0, scale=0.7), rng, track_id=2)
+    recognizer = GestureRecognizer(load_gestures(GESTURES), forget_after_s=0.3)
+    events = []
+    for t, a, b in zip(forward.times, forward.poses, still.poses):
+        events += recognizer.update([a, b], t)
+    assert recognizer.person_ids == [1, 2]
+    assert recognizer.active(1) == ['forward'] and recognizer.active(2) == []
+    assert _phases(events, 'forward', 2) == []
+    # Person 1 leaves: after forget_after_s their gesture ends and they are forgotten.
+    t = forward.times[-1]
+    assert recognizer.update([still.poses[-1]], t + 0.2) == []
+    gone = recognizer.update([still.poses[-1]], t + 0.4)
+    assert [(e.name, e.person_id, e.phase) for e in gone] == [('forward', 1, Phase.ENDED)]
+    assert recognizer.person_ids == [2] and recognizer.active(1) == []
+
+
+def test_bad_arguments_are_refused_with_what_to_give(tmp_path):
+    with pytest.raises(TypeError, match='GestureSet'):
+        GestureRecognizer(str(GESTURES))
+    with pytest.raises(ValueError, match='forget_after_s'):
+        GestureRecognizer(load_gestures(GESTURES), forget_after_s=0.0)
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('engage: nope\ngestures: {}\n')
+    with pytest.raises(GestureFileError, match='bad.yaml'):
+        GestureRecognizer.from_file(bad)
+    with pytest.raises(ValueError, match='finite'):
+        GestureRecognizer(load_gestures(GESTURES)).update([], float('nan'))
