@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pose_ros.pose.nms import box_iou, nms
+from pose_ros.pose.nms import nms
 
 
 def reference_nms(boxes, scores, iou_threshold):
@@ -22,17 +22,6 @@ def reference_nms(boxes, scores, iou_threshold):
         kept.append(best)
         remaining = [i for i in remaining if iou(boxes[best], boxes[i]) <= iou_threshold]
     return kept
-
-
-def test_box_iou_matches_hand_computed_overlap():
-    a = np.array([0.0, 0.0, 10.0, 10.0])
-    others = np.array([[1.0, 1.0, 11.0, 11.0],    # 9x9 overlap
-                       [5.0, 0.0, 15.0, 10.0],    # 5x10 overlap
-                       [20.0, 20.0, 30.0, 30.0],  # disjoint
-                       [0.0, 0.0, 10.0, 10.0],    # identical
-                       [3.0, 3.0, 3.0, 8.0]])     # zero width
-    expected = [81 / (100 + 100 - 81), 50 / (100 + 100 - 50), 0.0, 1.0, 0.0]
-    np.testing.assert_allclose(box_iou(a, others), expected)
 
 
 def test_duplicate_of_best_box_is_suppressed_and_distant_box_kept():

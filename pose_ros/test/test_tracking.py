@@ -4,17 +4,11 @@ import numpy as np
 import pytest
 
 from pose_ros.core.keypoints import Pose
-from pose_ros.pose.tracking import IouTracker, iou_matrix
+from pose_ros.pose.tracking import IouTracker
 
 
 def _person(x0, y0, w, h) -> Pose:
     return Pose(score=0.9, box=(float(x0), float(y0), float(x0 + w), float(y0 + h)))
-
-
-def test_iou_matrix_values():
-    a = np.array([[0, 0, 10, 10]])
-    b = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 0, 0]])
-    np.testing.assert_allclose(iou_matrix(a, b), [[1.0, 50 / 150, 0.0, 0.0]])
 
 
 def test_ids_are_assigned_in_order_and_inputs_untouched():

@@ -11,6 +11,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from pose_ros.core.geometry import BOX_KEYPOINT_SCORE, Box, keypoint_box
+
 NUM_KEYPOINTS = 17
 
 
@@ -72,7 +74,7 @@ class Pose:
 
     keypoints: np.ndarray = field(default_factory=_empty_keypoints)
     score: float = 0.0
-    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    box: Box = (0.0, 0.0, 0.0, 0.0)
     track_id: int = -1
 
     def __post_init__(self) -> None:
@@ -87,10 +89,6 @@ class Pose:
         x, y, s = self.keypoints[int(kp)]
         return float(x), float(y), float(s)
 
-    def box_from_keypoints(self, min_score: float = 0.0) -> tuple[float, float, float, float]:
+    def box_from_keypoints(self, min_score: float = BOX_KEYPOINT_SCORE) -> Box:
         """Return the tight box around keypoints scoring above ``min_score``."""
-        visible = self.keypoints[self.keypoints[:, 2] > min_score]
-        if len(visible) == 0:
-            return (0.0, 0.0, 0.0, 0.0)
-        return (float(visible[:, 0].min()), float(visible[:, 1].min()),
-                float(visible[:, 0].max()), float(visible[:, 1].max()))
+        return keypoint_box(self.keypoints, min_score)

@@ -8,22 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Return the IoU of one xyxy box against each of (N, 4) xyxy boxes.
-
-    Degenerate boxes (zero or negative extent) have zero area, so they overlap nothing.
-    """
-    box = np.asarray(box, dtype=np.float64)
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    iw = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0.0, None)
-    ih = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0.0, None)
-    inter = iw * ih
-    area = max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
-    areas = (np.clip(boxes[:, 2] - boxes[:, 0], 0.0, None)
-             * np.clip(boxes[:, 3] - boxes[:, 1], 0.0, None))
-    union = area + areas - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+from pose_ros.core.geometry import box_iou
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float,

@@ -12,33 +12,8 @@ import dataclasses
 
 import numpy as np
 
+from pose_ros.core.geometry import Box, iou, pose_box
 from pose_ros.core.keypoints import Pose
-
-Box = tuple[float, float, float, float]
-
-
-def box_of(pose: Pose) -> Box:
-    """Return the pose's box, or the keypoints' box when the model gave none."""
-    x0, y0, x1, y1 = pose.box
-    if x1 > x0 and y1 > y0:
-        return (float(x0), float(y0), float(x1), float(y1))
-    return pose.box_from_keypoints()
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in ``a`` (N, 4) with every box in ``b`` (M, 4); empty boxes give 0."""
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    ix0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    iy0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    ix1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    iy1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
-    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
-    union = area_a[:, None] + area_b[None, :] - inter
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return np.where(union > 0, inter / union, 0.0)
 
 
 @dataclasses.dataclass
@@ -78,15 +53,15 @@ class IouTracker:
 
     def update(self, poses: list[Pose]) -> list[Pose]:
         """Return copies of ``poses`` with ``track_id`` set, in the input order."""
-        boxes = np.array([box_of(p) for p in poses], dtype=np.float64).reshape(-1, 4)
+        boxes = np.array([pose_box(p) for p in poses], dtype=np.float64).reshape(-1, 4)
         ids = [-1] * len(poses)
         matched_tracks: set[int] = set()
         if self._tracks and len(poses):
-            iou = iou_matrix(np.array([t.box for t in self._tracks]), boxes)
-            order = np.argsort(-iou, axis=None, kind='stable')
+            overlap = iou(np.array([t.box for t in self._tracks]), boxes)
+            order = np.argsort(-overlap, axis=None, kind='stable')
             for flat in order:
                 ti, di = divmod(int(flat), len(poses))
-                if iou[ti, di] < self.iou_threshold:
+                if overlap[ti, di] < self.iou_threshold:
                     break
                 if ti in matched_tracks or ids[di] != -1:
                     continue
