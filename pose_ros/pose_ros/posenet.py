@@ -72,7 +72,7 @@ class PoseNet(FamilyAdapter):
     family = 'posenet'
 
     def __init__(self, runtime: Any, *, max_persons: int = 6,
-                 min_person_score: float = 0.2) -> None:
+                 min_person_score: float | None = None) -> None:
         super().__init__(runtime, max_persons=max_persons, min_person_score=min_person_score)
         self._heatmap_index, self._offset_index = posenet_outputs(runtime)
         _, grid_h, grid_w, _ = runtime.outputs[self._heatmap_index].shape

@@ -81,7 +81,8 @@ class YoloPose(FamilyAdapter):
     family = 'yolo_pose'
     pad_value = 114
 
-    def __init__(self, runtime: Any, *, max_persons: int = 6, min_person_score: float = 0.2,
+    def __init__(self, runtime: Any, *, max_persons: int = 6,
+                 min_person_score: float | None = None,
                  iou_threshold: float = DEFAULT_IOU_THRESHOLD) -> None:
         if not 0.0 <= iou_threshold <= 1.0:
             raise ValueError(f'iou_threshold must be within [0, 1], got {iou_threshold}')
