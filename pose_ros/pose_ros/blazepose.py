@@ -16,7 +16,7 @@ import time
 import cv2
 import numpy as np
 
-from pose_ros.keypoints import Pose
+from pose_ros.keypoints import Pose, clip_box
 from pose_ros.preprocess import crop_rotated, letterbox
 from pose_ros.runtime import Runtime
 
@@ -174,6 +174,7 @@ class BlazePose:
         if roi is not None and roi.size >= 1.0:
             pose, next_roi = self._landmarks(rgb, roi)
             if pose is not None:
+                pose.box = clip_box(pose.box, rgb.shape[1], rgb.shape[0])
                 poses.append(pose)
             self._roi = next_roi
         else:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pose_ros.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.keypoints import NUM_KEYPOINTS, Pose, clip_box
 from pose_ros.preprocess import Affine, letterbox
 
 FAMILIES: tuple[str, ...] = ('blazepose', 'movenet_singlepose', 'movenet_multipose', 'posenet',
@@ -344,6 +344,8 @@ class FamilyAdapter:
         outputs = self.runtime.run(tensor)
         ran = time.perf_counter()
         poses = self._decode(outputs, affine.inverse())
+        for pose in poses:
+            pose.box = clip_box(pose.box, rgb.shape[1], rgb.shape[0])
         poses = [p for p in poses if p.score >= self.min_person_score]
         poses.sort(key=lambda p: p.score, reverse=True)
         poses = poses[:self.max_persons]

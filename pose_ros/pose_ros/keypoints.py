@@ -94,3 +94,16 @@ class Pose:
             return (0.0, 0.0, 0.0, 0.0)
         return (float(visible[:, 0].min()), float(visible[:, 1].min()),
                 float(visible[:, 0].max()), float(visible[:, 1].max()))
+
+
+def clip_box(box: tuple[float, float, float, float], width: int,
+             height: int) -> tuple[float, float, float, float]:
+    """Clamp ``box`` to the pixels of a ``width`` x ``height`` image.
+
+    Models extend boxes over joints they guess outside the frame; a box is reported as the
+    part of the image the person covers, so every value is a pixel coordinate of the image.
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    xmax, ymax = float(width - 1), float(height - 1)
+    return (min(max(x0, 0.0), xmax), min(max(y0, 0.0), ymax),
+            min(max(x1, 0.0), xmax), min(max(y1, 0.0), ymax))
