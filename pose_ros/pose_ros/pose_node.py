@@ -13,7 +13,7 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros import params, runner
-from pose_ros.draw import draw_poses
+from pose_ros.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
 from pose_ros.families import DEFAULT_MIN_PERSON_SCORE, FAMILIES, UnsupportedModelError
 from pose_ros.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
@@ -84,7 +84,8 @@ PARAMS = (
                  minimum=0.0, maximum=100.0, read_only=True),
     params.Param('publish_annotated', False,
                  'Also publish the image with skeletons drawn on pose/image_annotated.'),
-    params.Param('annotated_min_score', 0.3, 'Keypoints below this score are not drawn.',
+    params.Param('annotated_min_score', MIN_DRAW_SCORE,
+                 'Joints scoring below this are not drawn, nor limbs that end in one.',
                  minimum=0.0, maximum=1.0),
     params.Param('image_timeout', 3.0,
                  'Warn when no image has arrived for this many seconds.', minimum=0.1),

@@ -9,7 +9,9 @@ import pytest
 from skimage import data
 
 from pose_ros.blazepose import COCO_FROM_BLAZEPOSE, BlazePose, Roi, ssd_anchor_centers
-from pose_ros.keypoints import Keypoint
+from pose_ros.draw import MIN_DRAW_SCORE, draw_poses
+from pose_ros.keypoints import Keypoint, Pose
+from pose_ros.pose_node import PARAMS
 from pose_ros.runtime import Runtime
 
 
@@ -169,15 +171,16 @@ def test_rotated_person_is_turned_upright(blazepose, k):
 
 
 def _padded_astronaut(offset):
+    # The photo's edge columns repeat sideways: the landmark crop repeats the image's edge
+    # beyond it, so the photo alone and the wider frame give crops of the same pixels.
     small = cv2.resize(_astronaut(), (480, 480), interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((480, 640, 3), np.uint8)
-    canvas[:, offset:offset + 480] = small
+    canvas = np.pad(small, ((0, 0), (offset, 640 - 480 - offset), (0, 0)), mode='edge')
     return small, canvas
 
 
 def test_padding_shifts_keypoints_exactly_for_the_same_region(blazepose, runtimes):
-    # Same region, shifted by the padding: the crop holds the same pixels (outside the photo is
-    # black either way), so any difference would come from the mapping back to the source.
+    # Same region, shifted by the padding: the crop holds the same pixels (outside the photo its
+    # edge repeats either way), so any difference would come from the mapping back to the source.
     offset = 100  # off centre, so the mapping must account for it
     small, canvas = _padded_astronaut(offset)
     plain = blazepose.infer(small)
@@ -223,3 +226,39 @@ def test_rejects_wrong_models_and_images(runtimes):
         bp.infer(np.zeros((64, 64), np.uint8))
     with pytest.raises(ValueError, match='HxWx3 uint8'):
         bp.infer(np.zeros((64, 64, 3), np.float32))
+
+
+LEGS = (Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP, Keypoint.LEFT_KNEE, Keypoint.RIGHT_KNEE,
+        Keypoint.LEFT_ANKLE, Keypoint.RIGHT_ANKLE)
+
+
+def _drawn(pose, shape):
+    canvas = np.zeros(shape, np.uint8)
+    draw_poses(canvas, [pose])
+    return canvas
+
+
+def test_astronaut_cut_at_the_waist_is_drawn_without_legs(blazepose):
+    # Her photo ends at the waist: hips, knees and ankles are guesses below the frame, and the
+    # overlay (pose_node's default annotated_min_score) must show only what the model saw.
+    assert {p.name: p for p in PARAMS}['annotated_min_score'].default == MIN_DRAW_SCORE
+    image = _astronaut()
+    for _ in range(10):  # the detector's region, then tracked ones (hips reach 0.33)
+        (pose,) = blazepose.infer(image)
+        legless = Pose(keypoints=pose.keypoints.copy(), score=pose.score, box=pose.box)
+        legless.keypoints[list(LEGS), 2] = 0.0
+        drawn = _drawn(pose, image.shape)
+        np.testing.assert_array_equal(drawn, _drawn(legless, image.shape))
+        for k in (Keypoint.NOSE, Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER):
+            x, y = np.rint(pose.keypoints[k, :2]).astype(int)
+            assert drawn[y, x].any(), f'{k.name} is in view and must be drawn'
+
+
+def test_cameraman_hips_in_view_are_drawn(blazepose):
+    image = _camera()
+    for _ in range(4):
+        (pose,) = blazepose.infer(image)
+        drawn = _drawn(pose, image.shape)
+        for k in (Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP):
+            x, y = np.rint(pose.keypoints[k, :2]).astype(int)
+            assert drawn[y, x].any(), f'{k.name} is in view and must be drawn'

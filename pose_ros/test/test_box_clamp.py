@@ -91,17 +91,18 @@ def test_box_of_a_person_reaching_past_the_frame_ends_at_its_edges(family, runti
     assert 0.0 <= x0 < x1 <= W - 1.0
 
 
-def test_blazepose_box_of_a_person_cut_at_the_waist_ends_at_the_last_row():
-    # The astronaut's photo cut to 480 rows: her guessed hips lie below the frame.
+def test_blazepose_box_of_a_person_cut_at_the_side_starts_at_the_first_column():
+    # The astronaut's photo without its 110 left columns: her right elbow, which BlazePose
+    # still scores as seen, lies beyond the left edge (box x_min -16 to -21 px unclamped).
     blazepose = BlazePose(Runtime(require_model('pose_landmark_full.tflite')),
                           Runtime(require_model('pose_detection.tflite')))
-    frame = np.zeros((480, 640, 3), np.uint8)
-    frame[:, 64:576] = data.astronaut()[:480]
-    for _ in range(3):
+    frame = np.ascontiguousarray(data.astronaut()[:, 110:])
+    height, width = frame.shape[:2]
+    for _ in range(3):  # the detector's region, then tracked ones
         (pose,) = blazepose.infer(frame)
         x0, y0, x1, y1 = pose.box
-        assert 0.0 <= x0 < x1 <= 639.0 and 0.0 <= y0 < y1 <= 479.0
-        assert y1 > 400  # the box still reaches down to her arms
+        assert x0 == 0.0
+        assert 0.0 <= y0 < y1 <= height - 1.0 and x1 <= width - 1.0
 
 
 def test_clip_box_clamps_each_side_to_pixel_coordinates():
