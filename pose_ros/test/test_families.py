@@ -13,7 +13,6 @@ from pose_ros.pose.families.base import (
     create_adapter,
     detect_family,
     normalized_to_pixels,
-    sigmoid,
 )
 from pose_ros.pose.families.heatmap import HeatmapPose
 from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
@@ -162,11 +161,6 @@ def test_as_probability_keeps_probabilities_and_squashes_logits():
     np.testing.assert_allclose(as_probability(logits), 1 / (1 + np.exp(-logits)), rtol=1e-6)
     overshoot = np.array([-0.05, 0.5, 1.04], np.float32)
     np.testing.assert_allclose(as_probability(overshoot, slack=0.1), [0.0, 0.5, 1.0])
-
-
-def test_sigmoid_is_quiet_for_huge_logits():
-    with np.errstate(all='raise'):
-        np.testing.assert_allclose(sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
 
 
 def test_normalized_edges_map_to_outer_pixel_borders():

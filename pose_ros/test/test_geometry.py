@@ -6,7 +6,6 @@ import pytest
 from pose_ros.core.geometry import (
     box_iou,
     check_rgb,
-    clamp_box,
     iou,
     keypoint_box,
     pose_box,
@@ -44,12 +43,6 @@ def test_pose_box_prefers_the_models_box():
     kp[:2] = [[10, 20, 0.9], [30, 40, 0.9]]
     assert pose_box(Pose(kp, 0.9, (1, 2, 3, 4))) == (1.0, 2.0, 3.0, 4.0)
     assert pose_box(Pose(kp, 0.9)) == (10.0, 20.0, 30.0, 40.0)
-
-
-def test_clamp_box_keeps_boxes_inside_the_image():
-    # Pixel centres run 0..w-1, so the image's own edges are at -0.5 and w - 0.5.
-    assert clamp_box((-40.0, 100.0, 700.0, 522.0), 640, 480) == (-0.5, 100.0, 639.5, 479.5)
-    assert clamp_box((10.0, 10.0, 20.0, 20.0), 640, 480) == (10.0, 10.0, 20.0, 20.0)
 
 
 def test_sigmoid_is_stable_for_large_logits():

@@ -10,8 +10,9 @@ from fake_runtime import UNIT_QUANT, FakeRuntime, SourceFrame, tensor
 import numpy as np
 import pytest
 
+from pose_ros.core.geometry import BOX_KEYPOINT_SCORE
 from pose_ros.core.keypoints import NUM_KEYPOINTS
-from pose_ros.pose.families.base import BOX_KEYPOINT_SCORE, UnsupportedModelError
+from pose_ros.pose.families.base import UnsupportedModelError
 from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose, decode_singlepose
 from pose_ros.pose.preprocess import letterbox
 

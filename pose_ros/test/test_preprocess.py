@@ -103,11 +103,13 @@ def test_crop_rotation_direction_turns_a_body_upright():
     assert abs(crop_head[0] - crop_hips[0]) < 1e-6
 
 
-def test_crop_scale_and_black_border():
+def test_crop_scale_and_border_repeating_the_edge():
     image = np.full((100, 100), 200, np.uint8)
+    image[0, 0], image[99, 99] = 10, 90
     out, affine = crop_rotated(image, (50.0, 50.0), 400.0, 0.0, 64, 64)
     assert affine.matrix[0, 0] == pytest.approx(64 / 400)
-    assert out[0, 0] == 0 and out[32, 32] == 200
+    # Outside the image the nearest edge pixel repeats, as MediaPipe crops for BlazePose.
+    assert out[0, 0] == 10 and out[63, 63] == 90 and out[0, 32] == 200 and out[32, 32] == 200
 
 
 def test_affine_validation_and_errors():

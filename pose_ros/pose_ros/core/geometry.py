@@ -62,10 +62,15 @@ def pose_box(pose: Pose) -> Box:
 
 
 def clamp_box(box: Box, width: int, height: int) -> Box:
-    """Clip a box to an image of ``width`` x ``height`` pixels (pixel centres 0..w-1)."""
-    lo_x, lo_y, hi_x, hi_y = -0.5, -0.5, width - 0.5, height - 0.5
-    return (float(min(max(box[0], lo_x), hi_x)), float(min(max(box[1], lo_y), hi_y)),
-            float(min(max(box[2], lo_x), hi_x)), float(min(max(box[3], lo_y), hi_y)))
+    """Clamp ``box`` to the pixels of a ``width`` x ``height`` image (0..w-1, 0..h-1).
+
+    Models extend boxes over joints they guess outside the frame; a box is reported as the
+    part of the image the person covers, so every value is a pixel coordinate of the image.
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    xmax, ymax = float(width - 1), float(height - 1)
+    return (min(max(x0, 0.0), xmax), min(max(y0, 0.0), ymax),
+            min(max(x1, 0.0), xmax), min(max(y1, 0.0), ymax))
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

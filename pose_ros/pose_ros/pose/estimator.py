@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from pose_ros.core.keypoints import Pose
-from pose_ros.pose.families.base import FAMILIES, check_family, create_adapter, detect_family
+from pose_ros.pose.families.base import (
+    FAMILIES,
+    check_family,
+    create_adapter,
+    default_min_person_score,
+    detect_family,
+)
 from pose_ros.pose.families.blazepose import BlazePose
 from pose_ros.pose.runtime import ModelLoadError, Runtime
 from pose_ros.pose.smoothing import KeypointSmoother
@@ -29,7 +35,11 @@ MODEL_TYPES: tuple[str, ...] = ('auto',) + FAMILIES
 
 @dataclass
 class PoseEstimatorOptions:
-    """How to build a ``PoseEstimator``; every field maps to a node parameter."""
+    """How to build a ``PoseEstimator``; every field maps to a node parameter.
+
+    ``min_person_score`` None takes the family's own default: a person's score means
+    something different in each family (``families.DEFAULT_MIN_PERSON_SCORE``).
+    """
 
     model_path: str
     model_type: str = 'auto'
@@ -37,7 +47,7 @@ class PoseEstimatorOptions:
     num_threads: int = 2
     delegate_path: str = ''
     max_persons: int = 6
-    min_person_score: float = 0.5
+    min_person_score: float | None = None
     smoothing: bool = True
     smoothing_min_cutoff: float = 1.0
     smoothing_beta: float = 4.0
@@ -71,7 +81,7 @@ def _check_options(options: PoseEstimatorOptions) -> None:
     if isinstance(options.max_persons, bool) or int(options.max_persons) != options.max_persons \
             or options.max_persons < 1:
         raise ValueError(f'max_persons must be an integer >= 1, got {options.max_persons!r}')
-    if not 0.0 <= options.min_person_score <= 1.0:
+    if options.min_person_score is not None and not 0.0 <= options.min_person_score <= 1.0:
         raise ValueError(f'min_person_score must be within [0, 1], got '
                          f'{options.min_person_score}')
 
@@ -90,6 +100,8 @@ class PoseEstimator:
         else:
             check_family(family, runtime)
         self.family = family
+        self.min_person_score = default_min_person_score(family) \
+            if options.min_person_score is None else float(options.min_person_score)
         self._runtimes = [runtime]
         self._adapter: Any
         if family == 'blazepose':
@@ -99,11 +111,11 @@ class PoseEstimator:
             self._runtimes.append(detector)
             # BlazePose follows one person; max_persons does not apply.
             self._adapter = BlazePose(runtime, detector,
-                                      min_detection_score=options.min_person_score,
-                                      min_tracking_score=options.min_person_score)
+                                      min_detection_score=self.min_person_score,
+                                      min_tracking_score=self.min_person_score)
         else:
             self._adapter = create_adapter(family, runtime, max_persons=options.max_persons,
-                                           min_person_score=options.min_person_score)
+                                           min_person_score=self.min_person_score)
         self._tracker = IouTracker()
         self._smoother = KeypointSmoother(options.smoothing_min_cutoff, options.smoothing_beta) \
             if options.smoothing else None

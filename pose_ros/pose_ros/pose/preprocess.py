@@ -106,12 +106,15 @@ def crop_rotated(image: np.ndarray, center: tuple[float, float], size: float, an
     """Cut a square of side ``size`` source pixels around ``center``, turned upright.
 
     Used to hand a landmark model the person upright and filling the frame whatever
-    their pose in the camera image; outside the image is black (0).
+    their pose in the camera image. Outside the image the edge pixels are repeated, as
+    MediaPipe's ImageToTensorCalculator does by default (BORDER_REPLICATE): on a black
+    border BlazePose scores the hips of a person cut off at the waist as seen (0.7 to
+    0.96 on the astronaut photo, against 0.03 to 0.10 with the edge repeated).
     """
     _check_image(image)
     affine = rotated_crop_affine(center, size, angle_rad, width, height)
     out = cv2.warpAffine(image, affine.matrix, (width, height), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                         borderMode=cv2.BORDER_REPLICATE)
     if image.ndim == 3 and out.ndim == 2:
         out = out[:, :, np.newaxis]
     return out, affine

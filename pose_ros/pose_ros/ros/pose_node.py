@@ -13,11 +13,11 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros.core.throttle import KeyedThrottle
-from pose_ros.media.draw import draw_poses
+from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
 from pose_ros.models.registry import DEFAULT_MODEL, ModelError, resolve_model
 from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
-from pose_ros.pose.families.base import FAMILIES, UnsupportedModelError
+from pose_ros.pose.families.base import DEFAULT_MIN_PERSON_SCORE, FAMILIES, UnsupportedModelError
 from pose_ros.pose.runtime import ModelLoadError
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import poses_to_msg
@@ -30,6 +30,22 @@ except ImportError:  # pragma: no cover - depends on the installation
     CvBridge = None
 
 IMAGE_TOPIC = 'camera/image_raw'
+# min_person_score's value for "the model family's own default": a ROS parameter needs a
+# value, and a person's score means something different in each family.
+FAMILY_DEFAULT = -1.0
+
+
+def person_score_option(value: float) -> float | None:
+    """Map the parameter onto PoseEstimatorOptions: None asks for the family's default."""
+    return None if value == FAMILY_DEFAULT else float(value)
+
+
+def _score_or_family_default(value: float) -> str | None:
+    if value == FAMILY_DEFAULT or 0.0 <= value <= 1.0:
+        return None
+    return (f"is out of range; use {FAMILY_DEFAULT} for the model family's default, or a "
+            'score from 0.0 to 1.0')
+
 
 PARAMS = (
     params.Param('model', DEFAULT_MODEL,
@@ -50,8 +66,13 @@ PARAMS = (
                  'Optional TFLite external delegate library (Edge TPU, GPU).', read_only=True),
     params.Param('max_persons', 6, 'At most this many persons per frame (multi-person models).',
                  minimum=1, maximum=100, read_only=True),
-    params.Param('min_person_score', 0.5, 'Persons scoring below this are not reported.',
-                 minimum=0.0, maximum=1.0, read_only=True),
+    params.Param('min_person_score', FAMILY_DEFAULT,
+                 "Persons scoring below this are not reported. -1.0 takes the model family's "
+                 'own threshold ('
+                 + ', '.join(f'{f} {v}' for f, v in DEFAULT_MIN_PERSON_SCORE.items())
+                 + '), as a score means something different in each family (README, Models); '
+                 '0.0 to 1.0 is used exactly.',
+                 minimum=-1.0, maximum=1.0, read_only=True, check=_score_or_family_default),
     params.Param('smoothing', True, 'One Euro smoothing of keypoints over time.',
                  read_only=True),
     params.Param('smoothing_min_cutoff', 1.0,
@@ -63,7 +84,8 @@ PARAMS = (
                  minimum=0.0, maximum=100.0, read_only=True),
     params.Param('publish_annotated', False,
                  'Also publish the image with skeletons drawn on pose/image_annotated.'),
-    params.Param('annotated_min_score', 0.3, 'Keypoints below this score are not drawn.',
+    params.Param('annotated_min_score', MIN_DRAW_SCORE,
+                 'Joints scoring below this are not drawn, nor limbs that end in one.',
                  minimum=0.0, maximum=1.0),
     params.Param('image_timeout', 3.0,
                  'Warn when no image has arrived for this many seconds.', minimum=0.1),
@@ -94,7 +116,8 @@ class PoseNode(Node):
             model_path=resolved.model_path, model_type=model_type,
             detector_path=p['detector_path'] or resolved.detector_path,
             num_threads=p['num_threads'], delegate_path=p['delegate_path'],
-            max_persons=p['max_persons'], min_person_score=p['min_person_score'],
+            max_persons=p['max_persons'],
+            min_person_score=person_score_option(p['min_person_score']),
             smoothing=p['smoothing'], smoothing_min_cutoff=p['smoothing_min_cutoff'],
             smoothing_beta=p['smoothing_beta']))
         self._model_name = resolved.name
@@ -123,7 +146,8 @@ class PoseNode(Node):
         self.create_timer(p['diagnostics_period'], self._report)
         self.create_timer(1.0, self._watch_input)
         self.get_logger().info(
-            f'{self._model_name} ({self._estimator.family}) ready; listening on '
+            f'{self._model_name} ({self._estimator.family}, min_person_score '
+            f'{self._estimator.min_person_score}) ready; listening on '
             f'{self._image_sub.topic_name}, publishing {self._keypoints_pub.topic_name}')
 
     def _apply_params(self, new: dict, changed: set[str]) -> str | None:  # noqa: ARG002

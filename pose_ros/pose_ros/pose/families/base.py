@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pose_ros.core.geometry import BOX_KEYPOINT_SCORE, clamp_box, sigmoid
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.pose.preprocess import Affine, letterbox
 
@@ -42,9 +43,25 @@ SINGLEPOSE_SHAPE = (1, 1, NUM_KEYPOINTS, 3)
 BLAZEPOSE_INPUT = (1, 256, 256, 3)
 BLAZEPOSE_LANDMARKS = (1, 195)
 
-# Keypoints scoring below this do not stretch a box built from keypoints: a model
-# still reports a guess for every hidden joint, and those guesses land anywhere.
-BOX_KEYPOINT_SCORE = 0.2
+
+# What a person's score is differs per family, so one threshold cannot suit them all: a
+# clear, whole person scores 0.38 to 0.43 with MoveNet SinglePose Lightning int8 (the mean of
+# its 17 keypoint scores), where a BlazePose presence is 0.9 or more. These are the defaults
+# for ``min_person_score`` when the user gives none; README "Models" says what each is based on.
+DEFAULT_MIN_PERSON_SCORE: dict[str, float] = {
+    'blazepose': 0.5,           # MediaPipe's default detection / presence / tracking confidence
+    'movenet_singlepose': 0.2,  # half a clear person's mean keypoint score
+    'movenet_multipose': 0.2,   # the model's own person score
+    'posenet': 0.2,             # mean keypoint score, as MoveNet SinglePose
+    'yolo_pose': 0.25,          # Ultralytics' default confidence threshold for prediction
+    'heatmap': 0.2,             # mean keypoint peak, as MoveNet SinglePose
+}
+
+
+def default_min_person_score(family: str) -> float:
+    """Return the person-score threshold that suits ``family`` when the user sets none."""
+    _check_known(family)
+    return DEFAULT_MIN_PERSON_SCORE[family]
 
 
 class UnsupportedModelError(ValueError):
@@ -183,8 +200,11 @@ def check_family(family: str, runtime: Any) -> None:
 
 
 def create_adapter(family: str, runtime: Any, *, max_persons: int = 6,
-                   min_person_score: float = 0.2) -> FamilyAdapter:
-    """Build the adapter for ``family`` around a loaded runtime."""
+                   min_person_score: float | None = None) -> FamilyAdapter:
+    """Build the adapter for ``family`` around a loaded runtime.
+
+    ``min_person_score`` None means the family's default (``DEFAULT_MIN_PERSON_SCORE``).
+    """
     # Imported here because every adapter module builds on FamilyAdapter from this module.
     from pose_ros.pose.families.heatmap import HeatmapPose
     from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
@@ -204,12 +224,6 @@ def create_adapter(family: str, runtime: Any, *, max_persons: int = 6,
             f'family {family!r} needs two models (pose detector and landmark model), so it is '
             f'not built by create_adapter; create_adapter builds {", ".join(classes)}')
     return classes[family](runtime, max_persons=max_persons, min_person_score=min_person_score)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function, computed without overflow warnings for large negative logits."""
-    x = np.asarray(x, dtype=np.float32)
-    return (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
 
 
 def as_probability(x: np.ndarray, slack: float = 0.0) -> np.ndarray:
@@ -239,8 +253,8 @@ def pose_from_input(keypoints: np.ndarray, to_source: Affine,
     """Build a source-pixel Pose from (17, 3) model-input-pixel keypoints.
 
     Without a model box, the box is the extent of the confident keypoints; without a
-    model score, the person score is the mean keypoint score (as MoveNet and PoseNet
-    single-pose define it).
+    model score, the person score is the mean of all 17 keypoint scores (as PoseNet
+    single-pose defines it; TF.js MoveNet averages only keypoints above 0.2).
     """
     kp = np.array(keypoints, dtype=np.float32, copy=True)
     kp[:, :2] = to_source.apply(kp[:, :2])
@@ -265,10 +279,12 @@ class FamilyAdapter:
     pad_value = 0
 
     def __init__(self, runtime: Any, *, max_persons: int = 6,
-                 min_person_score: float = 0.2) -> None:
+                 min_person_score: float | None = None) -> None:
         if isinstance(max_persons, bool) or not isinstance(max_persons, (int, np.integer)) \
                 or max_persons < 1:
             raise ValueError(f'max_persons must be an integer >= 1, got {max_persons!r}')
+        if min_person_score is None:
+            min_person_score = DEFAULT_MIN_PERSON_SCORE[self.family]
         if not 0.0 <= float(min_person_score) <= 1.0:
             raise ValueError(f'min_person_score must be within [0, 1], got {min_person_score}')
         check_family(self.family, runtime)
@@ -320,6 +336,8 @@ class FamilyAdapter:
         outputs = self.runtime.run(tensor)
         ran = time.perf_counter()
         poses = self._decode(outputs, affine.inverse())
+        for pose in poses:
+            pose.box = clamp_box(pose.box, rgb.shape[1], rgb.shape[0])
         poses = [p for p in poses if p.score >= self.min_person_score]
         poses.sort(key=lambda p: p.score, reverse=True)
         poses = poses[:self.max_persons]

@@ -84,7 +84,8 @@ class HeatmapPose(FamilyAdapter):
 
     family = 'heatmap'
 
-    def __init__(self, runtime: Any, *, max_persons: int = 6, min_person_score: float = 0.2,
+    def __init__(self, runtime: Any, *, max_persons: int = 6,
+                 min_person_score: float | None = None,
                  input_range: tuple[float, float] = DEFAULT_INPUT_RANGE) -> None:
         low, high = (float(v) for v in input_range)
         if not low < high:

@@ -93,7 +93,7 @@ class MoveNetMultiPose(FamilyAdapter):
     dynamic_input_size = 256
 
     def __init__(self, runtime: Any, *, max_persons: int = 6,
-                 min_person_score: float = 0.2) -> None:
+                 min_person_score: float | None = None) -> None:
         check_family(self.family, runtime)
         shape = tuple(runtime.inputs[0].shape)
         if min(shape[1:3]) <= 1 and callable(getattr(runtime, 'resize_input', None)):

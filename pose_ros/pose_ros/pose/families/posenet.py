@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from pose_ros.core.geometry import sigmoid
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.pose.families.base import FamilyAdapter, pose_from_input, posenet_outputs, sigmoid
+from pose_ros.pose.families.base import FamilyAdapter, pose_from_input, posenet_outputs
 from pose_ros.pose.preprocess import Affine
 
 
@@ -72,7 +73,7 @@ class PoseNet(FamilyAdapter):
     family = 'posenet'
 
     def __init__(self, runtime: Any, *, max_persons: int = 6,
-                 min_person_score: float = 0.2) -> None:
+                 min_person_score: float | None = None) -> None:
         super().__init__(runtime, max_persons=max_persons, min_person_score=min_person_score)
         self._heatmap_index, self._offset_index = posenet_outputs(runtime)
         _, grid_h, grid_w, _ = runtime.outputs[self._heatmap_index].shape
