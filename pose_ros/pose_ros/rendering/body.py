@@ -300,3 +300,10 @@ def load_body(shape: Shape = Shape(), directory: str | None = None) -> Body:
     tails = np.array([place(b.tail) for b in rig.bones])
     rest = np.array([rest_rotation(h, t, b.roll) for h, t, b in zip(heads, tails, rig.bones)])
     return Body(shape, mesh, rig, vertices, heads, tails, rest)
+
+
+def scaled(body: Body, stature: float) -> Body:
+    """Return ``body`` uniformly scaled to ``stature`` metres tall (soles stay on y = 0)."""
+    k = stature / body.height
+    return Body(body.shape, body.mesh, body.rig, body.vertices * k, body.heads * k,
+                body.tails * k, body.rest_rotations)

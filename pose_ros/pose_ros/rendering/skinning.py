@@ -108,7 +108,17 @@ class Skeleton:
         self.rel_offset = np.array([
             self.rest[p].T @ (body.heads[i] - body.heads[p]) if p >= 0 else body.heads[i]
             for i, p in enumerate(self.parent)])
+        # Each bone with the bones below it, in order: re-posing a limb touches only these.
+        below: list[list[int]] = [[i] for i in range(self.n)]
+        for i in range(self.n - 1, -1, -1):
+            p = self.parent[i]
+            if p >= 0:
+                below[p].extend(below[i])
+        self.subtree = [sorted(b) for b in below]
         self.torso = self.rig.index[TORSO_BONE]
+        self._weights = body.rig.weights.astype(np.float32)
+        self._weight_bones = body.rig.weight_bones
+        self._rest_f32 = body.vertices.astype(np.float32)
         self.leg_frame = self.rig.index[LEG_FRAME_BONE]
 
     def bone(self, name: str) -> int:
@@ -118,12 +128,15 @@ class Skeleton:
             raise KeyError(f'no bone {name!r} in the rig') from None
 
     def forward(self, local: np.ndarray, world_rot: np.ndarray, world_pos: np.ndarray,
-                start: int = 0, rot: np.ndarray | None = None, pos: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Return world bone rotations (B, 3, 3) and heads (B, 3) for local rotations."""
+                bones: list[int] | None = None, rot: np.ndarray | None = None,
+                pos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return world bone rotations (B, 3, 3) and heads (B, 3) for local rotations.
+
+        ``bones`` (parents first) limits the update to them; the others keep ``rot``/``pos``.
+        """
         rot = np.empty((self.n, 3, 3)) if rot is None else rot
         pos = np.empty((self.n, 3)) if pos is None else pos
-        for i in range(start, self.n):
+        for i in (range(self.n) if bones is None else bones):
             p = self.parent[i]
             if p < 0:
                 rot[i] = world_rot @ self.rel[i] @ local[i]
@@ -153,7 +166,7 @@ class Skeleton:
             swing = minimal_rotation(current / np.linalg.norm(current), target)
             # World swing turned into the bone's local frame, composed with its rotation.
             local[i] = rot[i].T @ swing @ rot[i] @ local[i]
-            rot, pos = self.forward(local, world_rot, world_pos, start=i, rot=rot, pos=pos)
+            rot, pos = self.forward(local, world_rot, world_pos, self.subtree[i], rot, pos)
         return local, rot, pos
 
     def pose(self, pose: Pose) -> PosedBody:
@@ -164,14 +177,16 @@ class Skeleton:
     def skin(self, rot: np.ndarray, pos: np.ndarray) -> PosedBody:
         """Linear blend skinning of the rest mesh by world bone frames."""
         body = self.body
-        # Skinning transform per bone: world pose times inverse rest.
+        # Skinning transform per bone: world pose times inverse rest, as 3x4.
         m = rot @ np.transpose(self.rest, (0, 2, 1))
         t = pos - np.einsum('bij,bj->bi', m, body.heads)
-        w = self.rig.weights
-        idx = self.rig.weight_bones
-        mv = np.einsum('vk,vkij->vij', w, m[idx])
-        tv = np.einsum('vk,vki->vi', w, t[idx])
-        verts = np.einsum('vij,vj->vi', mv, body.vertices) + tv
+        affine = np.concatenate([m, t[:, :, None]], axis=2).astype(np.float32)
+        w = self._weights
+        blended = w[:, 0, None, None] * affine[self._weight_bones[:, 0]]
+        for k in range(1, w.shape[1]):
+            blended += w[:, k, None, None] * affine[self._weight_bones[:, k]]
+        verts = np.einsum('vij,vj->vi', blended[:, :, :3], self._rest_f32) + blended[:, :, 3]
+        verts = verts.astype(np.float64)
         tails = pos + rot[:, :, 1] * self.length[:, None]
         return PosedBody(verts, pos.copy(), tails, rot.copy())
 

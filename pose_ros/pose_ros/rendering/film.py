@@ -1,0 +1,132 @@
+"""Film a scene: every frame rendered, put through the camera's imperfections, with truth.
+
+Effects come in the order a camera makes them: motion blur (sub-frames averaged over
+the open shutter), lens blur, sensor noise, then JPEG compression. Ground truth is taken
+at the frame's own instant (the middle of the shutter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from pose_ros.rendering.assets import require_assets
+from pose_ros.rendering.body import Body, load_body, scaled
+from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_world
+from pose_ros.rendering.renderer import Renderer
+from pose_ros.rendering.scene import Effects, Scene
+from pose_ros.rendering.skinning import PosedBody, Skeleton
+from pose_ros.rendering.timeline import Moment, Timeline
+
+
+@dataclass(frozen=True)
+class FilmFrame:
+    """One finished frame: RGB image (H, W, 3) uint8, depth (H, W) metres, and truth."""
+
+    index: int
+    time: float
+    image: np.ndarray
+    depth: np.ndarray
+    truth: GroundTruth
+    gesture: str | None
+    phase: str
+
+
+def apply_effects(image: np.ndarray, effects: Effects, rng: np.random.Generator
+                  ) -> np.ndarray:
+    """Lens blur, sensor noise and JPEG round trip of a float or uint8 RGB image."""
+    out = np.clip(image + 0.5, 0, 255).astype(np.uint8) if image.dtype != np.uint8 \
+        else image
+    if effects.blur > 0:
+        out = cv2.GaussianBlur(out, (0, 0), effects.blur)
+    if effects.noise > 0:
+        # One channel of h x (w * 3): cv2.randn takes one sigma per channel.
+        noise = np.empty((out.shape[0], out.shape[1] * out.shape[2]), np.int16)
+        cv2.setRNGSeed(int(rng.integers(1 << 31)))
+        cv2.randn(noise, 0.0, float(effects.noise))
+        out = cv2.add(out.reshape(noise.shape), noise, dtype=cv2.CV_8U).reshape(out.shape)
+    if effects.jpeg > 0:
+        ok, data = cv2.imencode('.jpg', out[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY,
+                                                           int(effects.jpeg)])
+        if not ok:
+            raise RuntimeError('JPEG encoding failed')
+        out = cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    return out
+
+
+def person_body(scene: Scene, assets: Path) -> Body:
+    body = load_body(scene.person.shape, str(assets))
+    if scene.person.stature is not None:
+        body = scaled(body, scene.person.stature)
+    return body
+
+
+class Film:
+    """Renders one scene frame by frame; a context manager owning the GL context."""
+
+    def __init__(self, scene: Scene, assets: Path | None = None) -> None:
+        self.scene = scene
+        self.assets = require_assets(assets)
+        self.body = person_body(scene, self.assets)
+        self.skeleton = Skeleton(self.body)
+        self.timeline = Timeline(scene, str(self.assets))
+        cam = scene.camera
+        self.extrinsics = cam.pose()
+        self.renderer = Renderer(cam.width, cam.height_px)
+        self.renderer.set_body(self.body, scene.person.outfit, self.assets)
+        self.renderer.set_room(scene.room, cam)
+        # The soles: the lowest vertices at rest, kept on the floor in every pose.
+        v = self.body.vertices
+        self._soles = np.flatnonzero(v[:, 1] < 0.02)
+
+    def close(self) -> None:
+        self.renderer.release()
+
+    def __enter__(self) -> Film:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def posed(self, moment: Moment) -> PosedBody:
+        """Skin the body for ``moment``, standing on the floor (plus any lift)."""
+        spec = moment.pose.with_defaults()
+        pose = spec.to_pose(moment.position, moment.facing, moment.lift)
+        pose.lift = 0.0
+        posed = self.skeleton.pose(pose)
+        drop = posed.vertices[self._soles, 1].min() - (spec.lift + moment.lift)
+        shift = np.array([0.0, drop, 0.0])
+        return PosedBody(posed.vertices - shift, posed.heads - shift, posed.tails - shift,
+                         posed.rotations)
+
+    def render_at(self, t: float) -> tuple[np.ndarray, np.ndarray, PosedBody, Moment]:
+        """Render the instant ``t`` (no effects): image, depth, posed body, moment."""
+        moment = self.timeline.at(t)
+        posed = self.posed(moment)
+        frame = self.renderer.render(posed, self.scene.camera, self.extrinsics)
+        return frame.image, frame.depth, posed, moment
+
+    def frame(self, index: int) -> FilmFrame:
+        eff = self.scene.effects
+        t = index / eff.fps
+        image, depth, posed, moment = self.render_at(t)
+        if eff.motion_blur > 0:
+            shutter = eff.motion_blur / eff.fps
+            acc = image.astype(np.float32)
+            for dt in (-shutter / 2, shutter / 2):
+                acc += self.render_at(min(max(t + dt, 0.0), self.scene.duration))[0]
+            image = acc / 3.0
+        rng = np.random.default_rng([eff.seed, index])
+        final = apply_effects(image, eff, rng)
+        world = keypoints_world(self.body, posed, str(self.assets))
+        rot, centre = self.extrinsics
+        truth = ground_truth(world, rot, centre, self.scene.camera.intrinsics, depth)
+        return FilmFrame(index, t, final, depth, truth, moment.gesture, moment.phase)
+
+    def frames(self) -> Iterator[FilmFrame]:
+        for i in range(self.scene.frame_count):
+            yield self.frame(i)
