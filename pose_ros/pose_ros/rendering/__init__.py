@@ -20,8 +20,15 @@ from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_
 from pose_ros.rendering.look import Outfit
 from pose_ros.rendering.poses import GESTURES, LIBRARY, PoseSpec
 from pose_ros.rendering.renderer import Renderer, Room
-from pose_ros.rendering.scene import Effects, Person, Scene, SceneError, library, load_scene, \
-    parse_scene
+from pose_ros.rendering.scene import (
+    Effects,
+    Person,
+    Scene,
+    SceneError,
+    library,
+    load_scene,
+    parse_scene,
+)
 from pose_ros.rendering.skinning import Pose, PosedBody, Skeleton
 from pose_ros.rendering.timeline import Moment, Timeline
 

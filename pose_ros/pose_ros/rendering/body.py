@@ -271,8 +271,18 @@ def minimal_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
 
 
+def joint_positions(vertices: np.ndarray, rig: Rig) -> tuple[np.ndarray, np.ndarray]:
+    """Place every bone's head and tail on ``vertices`` by the rig's rules."""
+    def place(point: tuple) -> np.ndarray:
+        return vertices[list(point[1])].mean(axis=0)
+    heads = np.array([place(b.head) for b in rig.bones])
+    tails = np.array([place(b.tail) for b in rig.bones])
+    return heads, tails
+
+
 @functools.lru_cache(maxsize=2)
-def _base(directory: str) -> tuple[Mesh, Rig]:
+def base_mesh_and_rig(directory: str) -> tuple[Mesh, Rig]:
+    """Return the unshaped base mesh and the rig (cached)."""
     path = Path(directory)
     mesh = _parse_obj(path / '3dobjs/base.obj')
     rig = _load_rig(path, len(mesh.vertices), mesh.groups)
@@ -288,16 +298,13 @@ def _target(directory: str, name: str, n: int) -> np.ndarray:
 def load_body(shape: Shape = Shape(), directory: str | None = None) -> Body:
     """Return the person of ``shape`` at rest (cached: the same shape loads once)."""
     root = str(require_assets(Path(directory) if directory else None))
-    mesh, rig = _base(root)
+    mesh, rig = base_mesh_and_rig(root)
     vertices = mesh.vertices.copy()
     for name, w in target_weights(shape).items():
         vertices += w * _target(root, name, len(vertices))
     vertices[:, 1] -= vertices[mesh.groups[BODY_GROUP], 1].min()
 
-    def place(point: tuple) -> np.ndarray:
-        return vertices[list(point[1])].mean(axis=0)
-    heads = np.array([place(b.head) for b in rig.bones])
-    tails = np.array([place(b.tail) for b in rig.bones])
+    heads, tails = joint_positions(vertices, rig)
     rest = np.array([rest_rotation(h, t, b.roll) for h, t, b in zip(heads, tails, rig.bones)])
     return Body(shape, mesh, rig, vertices, heads, tails, rest)
 

@@ -109,7 +109,5 @@ def ground_truth(world: np.ndarray, rotation: np.ndarray, centre: np.ndarray,
     visible = np.zeros(NUM_KEYPOINTS, bool)
     for i in np.flatnonzero(inside):
         u, v = int(px[i, 0]), int(px[i, 1])
-        # The nearest surface in a 3x3 pixel window: robust at silhouette edges.
-        window = depth[max(v - 1, 0):v + 2, max(u - 1, 0):u + 2]
-        visible[i] = float(window.max()) >= cam[i, 2] - RADIUS[i]
+        visible[i] = float(depth[v, u]) >= cam[i, 2] - RADIUS[i]
     return GroundTruth(cam, px, visible, inside)

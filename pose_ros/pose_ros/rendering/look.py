@@ -99,7 +99,6 @@ def materials(body: Body, outfit: Outfit) -> np.ndarray:
     heads = body.heads
     neck_y = heads[rig.index['neck01']][1]
     foot = _bone_weight(body, ('foot', 'toe'))
-    legs = _bone_weight(body, ('upperleg', 'lowerleg', 'pelvis'))
     shin = _bone_weight(body, ('lowerleg',))
     upper_arm = _bone_weight(body, ('upperarm', 'shoulder', 'clavicle'))
     fore_arm = _bone_weight(body, ('lowerarm',))

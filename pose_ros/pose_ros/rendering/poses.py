@@ -38,7 +38,7 @@ class PoseSpec:
 
 
 def blend(a: PoseSpec, b: PoseSpec, w: float) -> PoseSpec:
-    """The pose ``w`` of the way from ``a`` to ``b`` (angles interpolated linearly)."""
+    """Return the pose ``w`` of the way from ``a`` to ``b`` (angles interpolated linearly)."""
     a, b = a.with_defaults(), b.with_defaults()
     dirs = {k: tuple(x + (y - x) * w for x, y in zip(a.directions[k], b.directions[k]))
             for k in SEGMENTS}

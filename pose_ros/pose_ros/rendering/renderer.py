@@ -18,7 +18,16 @@ import scipy.sparse
 
 from pose_ros.rendering.body import BODY_GROUP, EYE_GROUPS, Body
 from pose_ros.rendering.camera import Camera, gl_projection, linear_depth
-from pose_ros.rendering.look import EYE, HAIR, SKIN, Outfit, colour, face_geometry, face_masks, materials
+from pose_ros.rendering.look import (
+    EYE,
+    HAIR,
+    SKIN,
+    Outfit,
+    colour,
+    face_geometry,
+    face_masks,
+    materials,
+)
 from pose_ros.rendering.skinning import PosedBody
 
 NEAR, FAR = 0.1, 60.0
@@ -270,7 +279,8 @@ class Renderer:
         index = ctx.buffer(self._tris.tobytes())
         self.body_vao = ctx.vertex_array(self.body_prog, [
             (self._pos_buf, '3f', 'in_pos'), (self._nrm_buf, '3f', 'in_normal'),
-            (static, '2f 3f 3f 3f', 'in_uv', 'in_rest', 'in_albedo', 'in_kind')], index, index_element_size=4)
+            (static, '2f 3f 3f 3f', 'in_uv', 'in_rest', 'in_albedo', 'in_kind')],
+            index, index_element_size=4)
         self.body_depth_vao = ctx.vertex_array(
             self.depth_prog, [(self._pos_buf, '3f', 'in_pos')], index, index_element_size=4)
         masks = face_masks(str(assets))

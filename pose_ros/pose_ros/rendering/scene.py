@@ -223,7 +223,7 @@ def _person(pairs) -> Person:
 
 
 def _camera(pairs) -> Camera:
-    conv = {k: _number for k in ('distance', 'height', 'yaw', 'roll', 'fov', 'look_height')}
+    conv = dict.fromkeys(('distance', 'height', 'yaw', 'roll', 'fov', 'look_height'), _number)
     return _settings(Camera, Camera(), pairs, conv, 'camera')
 
 

@@ -28,6 +28,10 @@ SEGMENTS: dict[str, tuple[str, str, float]] = {
     'r_thigh': ('upperleg01.R', 'upperleg02.R', -1.0),
     'r_shin': ('lowerleg01.R', 'lowerleg02.R', -1.0),
 }
+# Raising an arm above the shoulder also lifts the collarbone (the shoulder girdle turns
+# with the arm): up to this many degrees with the arm straight up.
+SHRUG_DEGREES = 25.0
+CLAVICLES = {'l_upperarm': 'clavicle.L', 'r_upperarm': 'clavicle.R'}
 # Directions are measured in the frame of this bone (the chest), legs in the root's.
 TORSO_BONE = 'spine01'
 LEG_FRAME_BONE = 'root'
@@ -52,7 +56,7 @@ def axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:
 
 
 def segment_direction(raise_deg: float, forward_deg: float, side: float) -> np.ndarray:
-    """Unit direction in the torso frame (see test/synthetic_people.py's module docstring)."""
+    """Return the unit direction in the torso frame (test/synthetic_people.py convention)."""
     r, f = math.radians(raise_deg), math.radians(forward_deg)
     frontal = np.array([side * math.sin(r), -math.cos(r), 0.0])
     return math.cos(f) * frontal + math.sin(f) * np.array([0.0, 0.0, 1.0])
@@ -160,6 +164,13 @@ class Skeleton:
             i, j = self.bone(first), self.bone(last)
             frame_bone = self.torso if seg.endswith(('arm',)) else self.leg_frame
             frame = rot[frame_bone] @ self.rest[frame_bone].T
+            if seg in CLAVICLES:
+                c = self.bone(CLAVICLES[seg])
+                lift = SHRUG_DEGREES * min(max((pose.directions[seg][0] - 80.0) / 100.0, 0.0),
+                                           1.0)
+                shrug = axis_rotation(frame @ np.array([0.0, 0.0, side]), math.radians(lift))
+                local[c] = rot[c].T @ shrug @ rot[c] @ local[c]
+                rot, pos = self.forward(local, world_rot, world_pos, self.subtree[c], rot, pos)
             target = frame @ segment_direction(*pose.directions[seg], side)
             end = pos[j] + rot[j][:, 1] * self.length[j]
             current = end - pos[i]
