@@ -16,6 +16,7 @@ import numpy as np
 
 from pose_ros.rendering.assets import require_assets
 from pose_ros.rendering.body import Body, load_body, scaled
+from pose_ros.rendering.camera import project, to_camera
 from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_world
 from pose_ros.rendering.renderer import Renderer
 from pose_ros.rendering.scene import Effects, Scene
@@ -65,8 +66,13 @@ def person_body(scene: Scene, assets: Path) -> Body:
     return body
 
 
-class Film:
-    """Renders one scene frame by frame; a context manager owning the GL context."""
+class Poser:
+    """A scene's person posed at any time, and the true keypoints, without drawing.
+
+    Cheap (about 10 ms a frame, no GL): for labels and truth at many instants, e.g. to
+    check a scene against the gesture definitions. Visibility needs the depth buffer,
+    so only Film gives it.
+    """
 
     def __init__(self, scene: Scene, assets: Path | None = None) -> None:
         self.scene = scene
@@ -74,23 +80,16 @@ class Film:
         self.body = person_body(scene, self.assets)
         self.skeleton = Skeleton(self.body)
         self.timeline = Timeline(scene, str(self.assets))
-        cam = scene.camera
-        self.extrinsics = cam.pose()
-        self.renderer = Renderer(cam.width, cam.height_px)
-        self.renderer.set_body(self.body, scene.person.outfit, self.assets)
-        self.renderer.set_room(scene.room, cam)
+        self.extrinsics = scene.camera.pose()
         # The soles: the lowest vertices at rest, kept on the floor in every pose.
-        v = self.body.vertices
-        self._soles = np.flatnonzero(v[:, 1] < 0.02)
+        self._soles = np.flatnonzero(self.body.vertices[:, 1] < 0.02)
 
-    def close(self) -> None:
-        self.renderer.release()
-
-    def __enter__(self) -> Film:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def keypoints_at(self, t: float) -> tuple[np.ndarray, np.ndarray, Moment]:
+        """Return (17x3 camera coordinates, 17x2 pixels, moment) at time ``t``."""
+        moment = self.timeline.at(t)
+        world = keypoints_world(self.body, self.posed(moment), str(self.assets))
+        cam = to_camera(world, *self.extrinsics)
+        return cam, project(cam, self.scene.camera.intrinsics), moment
 
     def posed(self, moment: Moment) -> PosedBody:
         """Skin the body for ``moment``, standing on the floor (plus any lift)."""
@@ -102,6 +101,26 @@ class Film:
         shift = np.array([0.0, drop, 0.0])
         return PosedBody(posed.vertices - shift, posed.heads - shift, posed.tails - shift,
                          posed.rotations)
+
+
+class Film(Poser):
+    """Renders one scene frame by frame; a context manager owning the GL context."""
+
+    def __init__(self, scene: Scene, assets: Path | None = None) -> None:
+        super().__init__(scene, assets)
+        cam = scene.camera
+        self.renderer = Renderer(cam.width, cam.height_px)
+        self.renderer.set_body(self.body, scene.person.outfit, self.assets)
+        self.renderer.set_room(scene.room, cam)
+
+    def close(self) -> None:
+        self.renderer.release()
+
+    def __enter__(self) -> Film:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def render_at(self, t: float) -> tuple[np.ndarray, np.ndarray, PosedBody, Moment]:
         """Render the instant ``t`` (no effects): image, depth, posed body, moment."""

@@ -92,18 +92,19 @@ EVERYDAY: dict[str, PoseSpec] = {
     'wave_a': _arms(right=((115, 15), (140, 10))),
     'wave_b': _arms(right=((115, 15), (195, 10))),
     # Both arms over the head, swinging ("over here!").
-    'wave_both_a': _arms(((120, 10), (110, 10)), ((185, 10), (200, 10))),
-    'wave_both_b': _arms(((185, 10), (200, 10)), ((120, 10), (110, 10))),
+    'wave_both_a': _arms(((145, 10), (130, 10)), ((195, 10), (215, 10))),
+    'wave_both_b': _arms(((195, 10), (215, 10)), ((145, 10), (130, 10))),
     # Jumping jacks: arms down and legs together, arms overhead and legs apart.
     'jack_closed': _arms(((10, 5), (8, 10)), ((10, 5), (8, 10))),
     'jack_open': _arms(((165, 5), (190, 5)), ((165, 5), (190, 5)),
                        l_thigh=(16, 0), l_shin=(16, 0), r_thigh=(16, 0), r_shin=(16, 0)),
-    # Scratching the top of the head with the right hand.
-    'scratch_head': _arms(right=((130, 25), (232, 15))),
+    # Scratching the top of the head with the right hand: elbow up and forward, the hand
+    # reaching back over the crown.
+    'scratch_head': _arms(right=((150, 35), (254, -27))),
     # Hands on hips, elbows out.
     'hands_on_hips': _arms(((50, -10), (-40, 10)), ((50, -10), (-40, 10))),
     # Arms crossed low in front of the belly (a waiting posture, below "stop").
-    'arms_crossed_low': _arms(((-8, 30), (-75, 45)), ((-8, 30), (-72, 50))),
+    'arms_crossed_low': _arms(((-10, 15), (-50, 40)), ((-10, 15), (-48, 45))),
     # A quick stretch: both arms straight up, hands apart.
     'stretch_up': _arms(((168, 5), (172, 5)), ((168, 5), (172, 5))),
     # Sitting (on a chair the renderer does not draw): thighs forward, shins down,
