@@ -16,7 +16,7 @@ from pose_ros.rendering.body import (
     load_body,
 )
 from pose_ros.rendering.groundtruth import RADIUS
-from pose_ros.rendering.skinning import Pose, Skeleton, segment_direction
+from pose_ros.rendering.skinning import Pose, Skeleton, euler_xyz, segment_direction
 
 K = Keypoint
 
@@ -167,3 +167,20 @@ def test_a_joint_behind_the_body_is_not_visible(assets):
     assert f.truth.visible[K.LEFT_SHOULDER]
     assert not f.truth.visible[K.RIGHT_SHOULDER]
     assert not f.truth.visible[K.RIGHT_HIP]
+
+
+def test_any_bone_can_be_posed_by_name_fingers_included(body):
+    sk = Skeleton(body)
+    rest = sk.pose(Pose())
+    curled = sk.pose(Pose(rotations={'finger2-2.L': euler_xyz(1.0, 0.0, 0.0)}))
+    moved = np.linalg.norm(curled.vertices - rest.vertices, axis=1) > 1e-4
+    idx = body.rig.index
+    # Only vertices near the left index finger move, and its tip bone goes with it.
+    hand = body.heads[idx['finger2-2.L']]
+    assert 20 < moved.sum() < 400
+    assert np.linalg.norm(body.vertices[moved] - hand, axis=1).max() < 0.08
+    assert np.linalg.norm(curled.heads[idx['finger2-3.L']] - rest.heads[idx['finger2-3.L']]) \
+        > 0.01
+    np.testing.assert_allclose(curled.heads[idx['finger2-2.R']], rest.heads[idx['finger2-2.R']])
+    with pytest.raises(KeyError, match="no bone 'finger9.L'"):
+        sk.pose(Pose(rotations={'finger9.L': np.eye(3)}))

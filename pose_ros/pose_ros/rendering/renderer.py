@@ -161,8 +161,8 @@ class Room:
 
     wall: str = 'brick'
     floor: str = 'gravel'
-    wall_colour: str = '#b49a84'
-    floor_colour: str = '#8c8478'
+    wall_colour: str = ''      # '' takes the texture's own (TINTS)
+    floor_colour: str = ''
     wall_distance: float = 2.5
     sun: tuple[float, float] = (35.0, 50.0)
     sun_strength: float = 0.85
@@ -175,6 +175,8 @@ class Room:
 
 
 TEXTURES = ('brick', 'grass', 'gravel', 'plain')
+# The scikit-image textures are grey photographs: their colour when none is given.
+TINTS = {'brick': '#b49a84', 'grass': '#7f9a5c', 'gravel': '#8c8478', 'plain': '#a4a29c'}
 
 
 def _texture_image(name: str) -> np.ndarray:
@@ -400,7 +402,7 @@ class Renderer:
         for vao, name, tint in ((self.floor_vao, self.room.floor, self.room.floor_colour),
                                 (self.wall_vao, self.room.wall, self.room.wall_colour)):
             self._texture(name).use(location=0)
-            self.room_prog['u_tint'].value = colour(tint)
+            self.room_prog['u_tint'].value = colour(tint or TINTS[name])
             vao.render()
         image = np.frombuffer(self.fbo.read(components=3), np.uint8).reshape(
             self.height, self.width, 3)[::-1].copy()
