@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from render_helpers import require_assets, require_gl
 
-from pose_ros.rendering import content_hash, parse_scene, render_clip
+from pose_ros.rendering import content_hash, motion_blur, parse_scene, render_clip
 from pose_ros.rendering.__main__ import main
 
 TINY = """# three small frames
@@ -64,3 +64,19 @@ def test_the_command_line_renders_a_scene_file(tmp_path, monkeypatch, capsys):
     bad.write_text('rest 1\nhold nothing 1\n')
     assert main([str(bad)]) == 1
     assert f'{bad}:2: unknown pose' in capsys.readouterr().err
+
+
+def test_motion_blur_smears_along_the_motion_and_leaves_still_parts_alone():
+    image = np.zeros((64, 96, 3), np.uint8)
+    image[24:40, 40:56] = 240
+    motion = np.zeros((64, 96, 2), np.float32)
+    motion[24:40, 40:56] = (12.0, 0.0)   # the square moves 12 px right while exposed
+    out = motion_blur(image, motion)
+    row = out[32, :, 0]
+    # Smeared sideways, past the square's edges, and dimmer at its ends; not up or down.
+    assert row[36] > 20 and row[59] > 20
+    assert row[48] > row[41]
+    assert out[20, 48, 0] == 0 and out[44, 48, 0] == 0
+    # Far from anything moving, nothing changes; with no motion the image is returned as is.
+    np.testing.assert_array_equal(out[:, :16], image[:, :16])
+    assert motion_blur(image, np.zeros_like(motion)) is image

@@ -15,7 +15,7 @@ from pose_ros.rendering.assets import AssetError, assets_dir, fetch_assets, requ
 from pose_ros.rendering.body import Body, Shape, load_body
 from pose_ros.rendering.camera import Camera, project, to_camera
 from pose_ros.rendering.clipwriter import Clip, clips_dir, content_hash, load_labels, render_clip
-from pose_ros.rendering.film import Film, FilmFrame, Poser, apply_effects
+from pose_ros.rendering.film import Film, FilmFrame, Poser, apply_effects, motion_blur
 from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_world
 from pose_ros.rendering.look import Outfit
 from pose_ros.rendering.poses import GESTURES, LIBRARY, PoseSpec
@@ -36,7 +36,7 @@ __all__ = [
     'AssetError', 'Body', 'Camera', 'Clip', 'Effects', 'Film', 'FilmFrame', 'GESTURES',
     'GroundTruth', 'LIBRARY', 'Moment', 'Outfit', 'Person', 'Pose', 'PosedBody', 'PoseSpec',
     'Poser', 'Renderer', 'Room', 'Scene', 'SceneError', 'Shape', 'Skeleton', 'Timeline',
-    'apply_effects', 'assets_dir', 'clips_dir', 'content_hash', 'fetch_assets',
+    'apply_effects', 'motion_blur', 'assets_dir', 'clips_dir', 'content_hash', 'fetch_assets',
     'ground_truth', 'keypoints_world', 'library', 'load_body', 'load_labels', 'load_scene',
     'parse_scene', 'project', 'render_clip', 'require_assets', 'to_camera',
 ]

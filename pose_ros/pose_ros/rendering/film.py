@@ -1,8 +1,11 @@
 """Film a scene: every frame rendered, put through the camera's imperfections, with truth.
 
-Effects come in the order a camera makes them: motion blur (sub-frames averaged over
-the open shutter), lens blur, sensor noise, then JPEG compression. Ground truth is taken
-at the frame's own instant (the middle of the shutter).
+Effects come in the order a camera makes them: motion blur, lens blur, sensor noise, then
+JPEG compression. Ground truth is taken at the frame's own instant (the middle of the
+shutter). Motion blur costs one render, not several: the renderer also draws how far each
+surface point moves in the image while the shutter is open (from the body posed at the
+shutter's opening and closing), and the image is averaged along that motion, spread a
+little past moving edges so a swinging arm smears over what is behind it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,43 @@ def apply_effects(image: np.ndarray, effects: Effects, rng: np.random.Generator
             raise RuntimeError('JPEG encoding failed')
         out = cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
     return out
+
+
+def motion_blur(image: np.ndarray, motion: np.ndarray, tile: int = 16) -> np.ndarray:
+    """Average ``image`` along per-pixel ``motion`` (pixels over the open shutter)."""
+    magnitude = np.linalg.norm(motion, axis=2)
+    peak = float(magnitude.max())
+    if peak < 0.5:
+        return image
+    h, w = magnitude.shape
+    th, tw = -(-h // tile), -(-w // tile)
+    padded = np.zeros((th * tile, tw * tile, 2), np.float32)
+    padded[:h, :w] = motion
+    tiles = padded.reshape(th, tile, tw, tile, 2).transpose(0, 2, 1, 3, 4).reshape(
+        th, tw, tile * tile, 2)
+    best = np.linalg.norm(tiles, axis=3).argmax(axis=2)
+    tile_max = np.take_along_axis(tiles, best[:, :, None, None], axis=2)[:, :, 0]
+    # The largest motion among each tile's neighbours reaches still pixels beside it.
+    spread = tile_max.copy()
+    spread_norm = np.linalg.norm(spread, axis=2)
+    big = np.pad(tile_max, ((1, 1), (1, 1), (0, 0)))
+    big_norm = np.linalg.norm(big, axis=2)
+    for dy in range(3):
+        for dx in range(3):
+            cand_norm = big_norm[dy:dy + th, dx:dx + tw]
+            take = cand_norm > spread_norm
+            spread[take] = big[dy:dy + th, dx:dx + tw][take]
+            spread_norm[take] = cand_norm[take]
+    near = np.repeat(np.repeat(spread, tile, axis=0), tile, axis=1)[:h, :w]
+    flow = np.where((magnitude < 0.5)[:, :, None], near, motion).astype(np.float32)
+    samples = int(min(9, max(3, np.ceil(peak / 3.0) + 1)))
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    acc = np.zeros(image.shape, np.float32)
+    for k in range(samples):
+        f = k / (samples - 1) - 0.5
+        acc += cv2.remap(image, gx + f * flow[:, :, 0], gy + f * flow[:, :, 1],
+                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return acc / samples
 
 
 def person_body(scene: Scene, assets: Path) -> Body:
@@ -122,23 +162,32 @@ class Film(Poser):
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def render_at(self, t: float) -> tuple[np.ndarray, np.ndarray, PosedBody, Moment]:
-        """Render the instant ``t`` (no effects): image, depth, posed body, moment."""
+    def image_motion(self, t: float, shutter: float) -> np.ndarray:
+        """Per mesh vertex, its image motion (pixels) from ``t - shutter/2`` to ``+shutter/2``."""
+        end = self.scene.duration
+        ends = [self.posed(self.timeline.at(min(max(t + d, 0.0), end))).vertices
+                for d in (-shutter / 2, shutter / 2)]
+        px = [project(to_camera(v, *self.extrinsics), self.scene.camera.intrinsics)
+              for v in ends]
+        return np.nan_to_num(px[1] - px[0])
+
+    def render_at(self, t: float, shutter: float = 0.0
+                  ) -> tuple[np.ndarray, np.ndarray, PosedBody, Moment]:
+        """Render the instant ``t`` (no effects but motion blur over ``shutter`` seconds).
+
+        Return the image (float32 when blurred), depth, posed body and moment.
+        """
         moment = self.timeline.at(t)
         posed = self.posed(moment)
-        frame = self.renderer.render(posed, self.scene.camera, self.extrinsics)
-        return frame.image, frame.depth, posed, moment
+        motion = self.image_motion(t, shutter) if shutter > 0 else None
+        frame = self.renderer.render(posed, self.scene.camera, self.extrinsics, motion)
+        image = frame.image if motion is None else motion_blur(frame.image, frame.motion)
+        return image, frame.depth, posed, moment
 
     def frame(self, index: int) -> FilmFrame:
         eff = self.scene.effects
         t = index / eff.fps
-        image, depth, posed, moment = self.render_at(t)
-        if eff.motion_blur > 0:
-            shutter = eff.motion_blur / eff.fps
-            acc = image.astype(np.float32)
-            for dt in (-shutter / 2, shutter / 2):
-                acc += self.render_at(min(max(t + dt, 0.0), self.scene.duration))[0]
-            image = acc / 3.0
+        image, depth, posed, moment = self.render_at(t, eff.motion_blur / eff.fps)
         rng = np.random.default_rng([eff.seed, index])
         final = apply_effects(image, eff, rng)
         world = keypoints_world(self.body, posed, str(self.assets))

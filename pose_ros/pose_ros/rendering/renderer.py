@@ -36,12 +36,13 @@ _BODY_VS = """
 #version 330
 uniform mat4 u_view_proj;
 in vec3 in_pos; in vec3 in_normal; in vec2 in_uv; in vec3 in_rest; in vec3 in_albedo;
-in vec3 in_kind;
+in vec3 in_kind; in vec2 in_motion;
+out vec2 v_motion;
 out vec3 v_pos; out vec3 v_normal; out vec2 v_uv; out vec3 v_rest; out vec3 v_albedo;
 out vec3 v_kind;
 void main() {
     v_pos = in_pos; v_normal = in_normal; v_uv = in_uv; v_rest = in_rest;
-    v_albedo = in_albedo; v_kind = in_kind;
+    v_albedo = in_albedo; v_kind = in_kind; v_motion = in_motion;
     gl_Position = u_view_proj * vec4(in_pos, 1.0);
 }
 """
@@ -73,10 +74,12 @@ _BODY_FS = """
 #version 330
 in vec3 v_pos; in vec3 v_normal; in vec2 v_uv; in vec3 v_rest; in vec3 v_albedo;
 in vec3 v_kind;  // weights of skin, hair, eye (the rest is cloth)
+in vec2 v_motion;  // image motion in pixels while the shutter is open
 uniform vec3 u_iris; uniform vec3 u_lips; uniform vec3 u_brows;
 uniform vec3 u_eye_l; uniform vec3 u_eye_r; uniform float u_eye_radius;
 uniform sampler2D u_masks;
-out vec4 f_colour;
+layout(location = 0) out vec4 f_colour;
+layout(location = 1) out vec2 f_motion;
 """ + _LIGHT + """
 float brow(vec3 p, vec3 e) {
     float dx = abs(p.x) - abs(e.x);            // + toward the temple
@@ -112,6 +115,7 @@ void main() {
     albedo *= mix(1.0, fabric(v_rest), cloth);
     float gloss = 0.03 + 0.05 * skin + 0.1 * hair + 0.4 * eye;
     f_colour = vec4(shade(albedo, v_pos, v_normal, gloss), 1.0);
+    f_motion = v_motion;
 }
 """
 
@@ -130,9 +134,11 @@ _ROOM_FS = """
 #version 330
 in vec3 v_pos; in vec3 v_normal; in vec2 v_uv;
 uniform sampler2D u_texture; uniform vec3 u_tint;
-out vec4 f_colour;
+layout(location = 0) out vec4 f_colour;
+layout(location = 1) out vec2 f_motion;
 """ + _LIGHT + """
 void main() {
+    f_motion = vec2(0.0);
     vec3 albedo = u_tint * (0.35 + 1.3 * texture(u_texture, v_uv).r);
     f_colour = vec4(shade(albedo, v_pos, v_normal, 0.02), 1.0);
 }
@@ -188,10 +194,15 @@ def _texture_image(name: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Frame:
-    """One rendered frame before image effects: RGB (H, W, 3) uint8, depth (H, W) metres."""
+    """One rendered frame before image effects: RGB (H, W, 3) uint8, depth (H, W) metres.
+
+    ``motion``: (H, W, 2) pixels each surface point moves while the shutter is open, when
+    asked for (zero on the room).
+    """
 
     image: np.ndarray
     depth: np.ndarray
+    motion: np.ndarray | None = None
 
 
 def _normals_matrix(n_vertices: int, triangles: np.ndarray) -> scipy.sparse.csr_matrix:
@@ -232,7 +243,8 @@ class Renderer:
         self.depth_prog = ctx.program(vertex_shader=_DEPTH_VS, fragment_shader=_DEPTH_FS)
         self.colour_tex = ctx.texture((width, height), 3)
         self.depth_tex = ctx.depth_texture((width, height))
-        self.fbo = ctx.framebuffer(color_attachments=[self.colour_tex],
+        self.motion_tex = ctx.texture((width, height), 2, dtype='f4')
+        self.fbo = ctx.framebuffer(color_attachments=[self.colour_tex, self.motion_tex],
                                    depth_attachment=self.depth_tex)
         self.shadow_tex = ctx.depth_texture((shadow_size, shadow_size))
         self.shadow_tex.compare_func = '<='
@@ -277,10 +289,12 @@ class Renderer:
         n = len(used)
         self._pos_buf = ctx.buffer(reserve=n * 12, dynamic=True)
         self._nrm_buf = ctx.buffer(reserve=n * 12, dynamic=True)
+        self._motion_buf = ctx.buffer(reserve=n * 8, dynamic=True)
         static = ctx.buffer(np.hstack([uv, rest, palette[mat], kind]).astype('f4').tobytes())
         index = ctx.buffer(self._tris.tobytes())
         self.body_vao = ctx.vertex_array(self.body_prog, [
             (self._pos_buf, '3f', 'in_pos'), (self._nrm_buf, '3f', 'in_normal'),
+            (self._motion_buf, '2f', 'in_motion'),
             (static, '2f 3f 3f 3f', 'in_uv', 'in_rest', 'in_albedo', 'in_kind')],
             index, index_element_size=4)
         self.body_depth_vao = ctx.vertex_array(
@@ -356,8 +370,13 @@ class Renderer:
         prog['u_shadow'].value = 1
 
     def render(self, posed: PosedBody, camera: Camera,
-               extrinsics: tuple[np.ndarray, np.ndarray]) -> Frame:
-        """Draw the posed body (world coordinates) as ``camera`` at (R, C) sees it."""
+               extrinsics: tuple[np.ndarray, np.ndarray],
+               motion: np.ndarray | None = None) -> Frame:
+        """Draw the posed body (world coordinates) as ``camera`` at (R, C) sees it.
+
+        ``motion``: per mesh vertex (V, 2), how far it moves in the image while the shutter
+        is open; the frame then carries that motion per pixel (for motion blur).
+        """
         if self.body is None or self.room is None:
             raise RuntimeError('set_body and set_room come before render')
         verts = posed.vertices
@@ -367,6 +386,8 @@ class Renderer:
         normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-12
         self._pos_buf.write(verts[self._corners].astype('f4').tobytes())
         self._nrm_buf.write(normals[self._corners].astype('f4').tobytes())
+        moving = np.zeros((len(self._corners), 2)) if motion is None else motion[self._corners]
+        self._motion_buf.write(moving.astype('f4').tobytes())
         ctx = self.ctx
         ctx.enable(ctx.DEPTH_TEST)
         # Shadow map: the sun's orthographic view of the body.
@@ -390,7 +411,7 @@ class Renderer:
         proj = gl_projection(camera.intrinsics, camera.width, camera.height_px, NEAR, FAR)
         vp = (proj @ view).T.astype('f4').tobytes()
         self.fbo.use()
-        self.fbo.clear(0.5, 0.5, 0.5, 1.0, depth=1.0)
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         self.shadow_tex.use(location=1)
         for prog in (self.body_prog, self.room_prog):
             prog['u_view_proj'].write(vp)
@@ -408,4 +429,8 @@ class Renderer:
             self.height, self.width, 3)[::-1].copy()
         window = np.frombuffer(self.depth_tex.read(), np.float32).reshape(
             self.height, self.width)[::-1]
-        return Frame(image, linear_depth(window, NEAR, FAR))
+        flow = None
+        if motion is not None:
+            flow = np.frombuffer(self.motion_tex.read(), np.float32).reshape(
+                self.height, self.width, 2)[::-1].copy()
+        return Frame(image, linear_depth(window, NEAR, FAR), flow)

@@ -63,8 +63,8 @@ class Effects:
     """Camera imperfections applied to every frame.
 
     ``noise``: sensor noise sigma in 0..255 levels. ``blur``: Gaussian sigma, pixels.
-    ``motion_blur``: fraction of the frame time the shutter is open (0 none; more
-    sub-frames are averaged). ``jpeg``: quality 1..100, 0 for none.
+    ``motion_blur``: fraction of the frame time the shutter is open (0: a sharp frame).
+    ``jpeg``: quality 1..100, 0 for none.
     """
 
     fps: float = 30.0
