@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = out / scene.name
             clip = render_clip(scene, out, depth=args.depth)
             sys.stdout.write(f'{clip.video}\n{clip.labels}\n')
-    except (SceneError, AssetError) as exc:
+    except (SceneError, AssetError, RuntimeError) as exc:
+        # RuntimeError: no headless OpenGL here; the message names the packages.
         sys.stderr.write(f'error: {exc}\n')
         return 1
     return 0
