@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from render_helpers import require_assets, require_gl
 
-from pose_ros.estimator import PoseEstimator, PoseEstimatorOptions
-from pose_ros.keypoints import Keypoint
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
 from pose_ros.rendering import Film, load_scene
 
 K = Keypoint

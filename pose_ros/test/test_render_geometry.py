@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from render_helpers import require_assets, require_gl
 
-from pose_ros.keypoints import Keypoint
+from pose_ros.core.keypoints import Keypoint
 from pose_ros.rendering import Camera, Film, parse_scene, project, to_camera
 from pose_ros.rendering.body import (
     BLENDER_TO_BODY,

