@@ -91,8 +91,17 @@ class GestureNode(Node):
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
         self._stamped = self._params['stamped']
+        # Depth 1 (reliable, volatile): only the newest command matters, and with Fast DDS it is
+        # what lets the shutdown zero be acknowledged at once. A reliable reader acknowledges
+        # only in answer to a HEARTBEAT; Fast DDS sends one with a sample only when the
+        # writer's history is full (or a send buffer's worth of bytes has gone out), else
+        # every heartbeat_period, 3 s by default. With depth 10 only every tenth command
+        # carried one, so the zero usually waited up to 3 s for its acknowledgement and
+        # the 1 s wait below gave up, though the reader had it within milliseconds. With
+        # depth 1 every command carries one. Best-effort readers count as acknowledged once
+        # the sample is sent.
         self._cmd_pub = self.create_publisher(
-            TwistStamped if self._stamped else Twist, 'cmd_vel', 10)
+            TwistStamped if self._stamped else Twist, 'cmd_vel', 1)
         self._gesture_pub = self.create_publisher(Gesture, 'pose/gesture', 10)
         # Best effort accepts both reliable and best-effort keypoint publishers.
         self._keypoints_sub = self.create_subscription(

@@ -219,6 +219,8 @@ def stop_problems(proc, received: list, signalled_at: float) -> tuple[list[str],
         problems.append(f'exit code {code}')
     if 'Traceback' in log:
         problems.append('a traceback')
+    if 'sent and acknowledged' not in log:
+        problems.append('the zero was not acknowledged')
     before = [m for t, m in received if t <= signalled_at]
     if not before or before[-1].linear.x <= 0:
         problems.append('not moving when signalled')
