@@ -62,6 +62,11 @@ PARAMS = (
 STARTUP_ERRORS = (params.ParameterError, GestureFileError)
 # Persons per message the gesture matching considers, most confident first.
 MAX_PERSONS = 16
+# On the way out: this many zeros, this far apart (s; at most a publish period), then a wait of
+# at most ACK_TIMEOUT_S for reliable subscribers to acknowledge them.
+SHUTDOWN_ZEROS = 3
+SHUTDOWN_ZERO_PERIOD_S = 0.05
+ACK_TIMEOUT_S = 1.0
 
 
 def default_gestures_file() -> str:
@@ -205,23 +210,33 @@ class GestureNode(Node):
         self._last_sent_at = time.monotonic()
 
     def destroy_node(self) -> None:
-        # The robot must not keep moving after we are gone: a zero while engaged or when the
+        self._stop_robot()
+        super().destroy_node()
+
+    def _stop_robot(self) -> None:
+        # The robot must not keep moving after we are gone: zeros while engaged or when the
         # last command moved. Not otherwise: after a release the zeros went out already, and
-        # one more could briefly override whoever drives now (behind twist_mux).
+        # more could briefly override whoever drives now (behind twist_mux).
         engaged = self._teleop.engaged
         zero = self._teleop.shutdown(self._now())
-        if engaged or (self._last_sent is not None and not self._last_sent.is_zero):
+        if not (engaged or (self._last_sent is not None and not self._last_sent.is_zero)):
+            return
+        # A few zeros, not the zero_window's worth: enough that a best-effort subscriber on a
+        # lossy link hears one, short enough not to hold up the shutdown.
+        for i in range(SHUTDOWN_ZEROS):
+            if i:
+                time.sleep(min(SHUTDOWN_ZERO_PERIOD_S, 1.0 / self._params['publish_rate']))
             self._publish(zero)
-            # The process is about to exit: without waiting, the writer can be gone before a
-            # reliable subscriber (the robot's driver) has the zero, and the last command it
-            # holds is a moving one.
-            if self._cmd_pub.wait_for_all_acked(Duration(seconds=1.0)):
-                self.get_logger().info('shutting down: zero command sent and acknowledged')
-            else:
-                self.get_logger().warning(
-                    'shutting down: zero command sent but not acknowledged within 1 s by every '
-                    f'subscriber of {self._cmd_pub.topic_name}')
-        super().destroy_node()
+        # The process is about to exit: without waiting, the writer can be gone before a
+        # reliable subscriber (the robot's driver) has the zeros, and the last command it holds
+        # is a moving one.
+        if self._cmd_pub.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S)):
+            self.get_logger().info(
+                f'shutting down: {SHUTDOWN_ZEROS} zero commands sent and acknowledged')
+        else:
+            self.get_logger().warning(
+                f'shutting down: zero commands sent but not acknowledged within {ACK_TIMEOUT_S:g}'
+                f' s by every subscriber of {self._cmd_pub.topic_name}')
 
 
 def _seconds(stamp: Time) -> float:
