@@ -88,6 +88,8 @@ def options_from(p: dict) -> TeleopOptions:
 class GestureNode(Node):
     """Follow the person who engaged, and turn their gestures into bounded commands."""
 
+    _constructed = False  # set at the end of __init__
+
     def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('gesture_node')
         self._params = params.declare(self, PARAMS, shared_process)
@@ -121,6 +123,7 @@ class GestureNode(Node):
         self.get_logger().info(
             f'gestures from {self._gestures_path}: {names}; make "{self._teleop.gestures.engage}"'
             f' to take control. Commands on {self._cmd_pub.topic_name}')
+        self._constructed = True
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -210,7 +213,9 @@ class GestureNode(Node):
         self._last_sent_at = time.monotonic()
 
     def destroy_node(self) -> None:
-        self._stop_robot()
+        # rclpy also destroys a node whose start-up failed half-way; it never commanded anything.
+        if self._constructed:
+            self._stop_robot()
         super().destroy_node()
 
     def _stop_robot(self) -> None:

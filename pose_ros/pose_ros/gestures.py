@@ -445,7 +445,14 @@ def parse_gestures(text: str, path: str = '<string>') -> GestureSet:
 def load_gestures(path: str | Path) -> GestureSet:
     """Read and compile a gesture file; every problem raises ``GestureFileError``."""
     try:
-        text = Path(path).read_text(encoding='utf-8')
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise GestureFileError(f'cannot read the file: {exc.strerror or exc}', str(path)) from None
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b'\n', 0, exc.start) + 1
+        raise GestureFileError(
+            f'not UTF-8 text: byte 0x{data[exc.start]:02x} at column {exc.start - line_start + 1}'
+            '; save the file as UTF-8', str(path), data.count(b'\n', 0, exc.start) + 1) from None
     return parse_gestures(text, str(path))

@@ -308,6 +308,39 @@ def test_malformed_gestures_file_stops_start_up(tmp_path):
     assert f'{broken}:7' in out and 'hands_down' in out, out
 
 
+@pytest.mark.parametrize('content, where, what', [
+    (BROKEN_GESTURES.encode().replace(b'hands_down:', b'hands_d\xffwn:'), ':6:', 'not UTF-8'),
+], ids=['not utf-8'])
+def test_an_unusable_gestures_file_is_one_fatal_line(tmp_path, content, where, what):
+    path = tmp_path / 'gestures.yaml'
+    path.write_bytes(content)
+    run = subprocess.run([EXECUTABLE, '--ros-args', '-p', f'gestures_file:={path}'],
+                         capture_output=True, text=True, timeout=60)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert 'Traceback' not in out and 'Error:' not in out, out
+    fatal = [line for line in out.splitlines() if line.strip()]
+    assert len(fatal) == 1 and '[FATAL]' in fatal[0], out
+    assert f'{path}{where}' in fatal[0] and what in fatal[0], out
+
+
+def test_a_half_made_node_is_destroyed_without_an_error(monkeypatch):
+    """An unexpected error in start-up leaves a node rclpy still destroys at shutdown."""
+    from pose_ros import gesture_node
+
+    def broken(path):
+        raise RuntimeError('unexpected')
+
+    monkeypatch.setattr(gesture_node, 'load_gestures', broken)
+    rclpy.init()
+    try:
+        with pytest.raises(RuntimeError, match='unexpected') as info:
+            gesture_node.GestureNode()
+        assert info.traceback  # keeps the half-made node alive until the shutdown
+    finally:
+        rclpy.try_shutdown()  # destroys every node of the context
+
+
 def test_clock_jumping_back_stops_the_robot(operator, peer):
     # Simulated time, as with a simulator or a bag: the node's clock is our /clock.
     from rosgraph_msgs.msg import Clock

@@ -311,3 +311,15 @@ def test_yaml_anchors_can_share_conditions():
                         '        - *up')
     gs = parse_gestures(text)
     assert gs.get('spin').condition.children[1].feature.name == 'up(nose, left_wrist)'
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / 'g.yaml'
+    data = VALID.encode('utf-8').replace(b'spin on the spot', b'spin on the sp\xfft')
+    path.write_bytes(data)
+    with pytest.raises(GestureFileError) as info:
+        load_gestures(path)
+    line = _line_of(VALID, 'spin on the spot')
+    assert info.value.line == line
+    assert str(info.value).startswith(f'{path}:{line}: '), str(info.value)
+    assert 'not UTF-8' in str(info.value) and '0xff' in str(info.value), str(info.value)
