@@ -308,9 +308,19 @@ def test_malformed_gestures_file_stops_start_up(tmp_path):
     assert f'{broken}:7' in out and 'hands_down' in out, out
 
 
+def _alias_bomb() -> str:
+    condition = "&l0 {feature: 'up(nose, left_wrist)', above: 0.2}"
+    for i in range(1, 10):  # 10**9 conditions once expanded
+        condition = f"&l{i} {{all: [{', '.join([condition] + [f'*l{i - 1}'] * 9)}]}}"
+    return ('engage: a\ndisengage: b\ngestures:\n'
+            f'  a: {{when: {condition}}}\n'
+            "  b: {when: {feature: 'up(nose, right_wrist)', above: 0.2}}\n")
+
+
 @pytest.mark.parametrize('content, where, what', [
     (BROKEN_GESTURES.encode().replace(b'hands_down:', b'hands_d\xffwn:'), ':6:', 'not UTF-8'),
-], ids=['not utf-8'])
+    (_alias_bomb().encode(), ':4:', 'more than 1000 conditions'),
+], ids=['not utf-8', 'alias bomb'])
 def test_an_unusable_gestures_file_is_one_fatal_line(tmp_path, content, where, what):
     path = tmp_path / 'gestures.yaml'
     path.write_bytes(content)
