@@ -194,6 +194,11 @@ class GestureNode(Node):
             self._was_engaged = state.engaged
             if state.engaged:
                 self.get_logger().info(f'engaged: person {state.controller_id} has control')
+            elif state.release_reason == 'keypoints unusable':
+                self.get_logger().warning(
+                    f'released: keypoints unusable; for {self._params["lost_timeout"]} s the '
+                    'controller was seen only with keypoints no gesture can use (NaN, infinite '
+                    'or below min_score): is the keypoints publisher all right? Sending zeros')
             else:
                 self.get_logger().info(f'released: {state.release_reason}; sending zeros')
 

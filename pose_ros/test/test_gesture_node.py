@@ -5,7 +5,7 @@ import subprocess
 import threading
 import time
 
-from conftest import RosTestNode, executable, spin_until
+from conftest import RosTestNode, executable, spin_until, spoil
 from geometry_msgs.msg import Twist, TwistStamped
 import numpy as np
 import pytest
@@ -48,13 +48,18 @@ class Operator(RosTestNode):
         self.idle(0.5)  # let the node's reader see our writer too (best effort)
 
     def show(self, stance_name: str | None, seconds: float, age: float = 0.0,
-             track_id: int = 1) -> None:
-        """Stream one stance (None: nobody in view) for ``seconds``, stamped ``age`` s ago."""
+             track_id: int = 1, spoiled: str | None = None) -> None:
+        """Stream one stance (None: nobody in view) for ``seconds``, stamped ``age`` s ago.
+
+        ``spoiled`` names how to make the keypoints useless (see conftest.spoil).
+        """
         stance = REST if stance_name == 'rest' else GESTURE_STANCES.get(stance_name)
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             poses = [] if stance is None else [
                 render(ADULT, stance, View(), self.rng, NO_NOISE, track_id)]
+            if spoiled:
+                poses = [spoil(p, spoiled) for p in poses]
             header = PersonArray().header
             header.stamp = (self.node.get_clock().now()
                             - rclpy.duration.Duration(seconds=age)).to_msg()
@@ -139,6 +144,28 @@ def test_stale_keypoints_stop_the_robot_after_lost_timeout(operator, peer):
     assert 0.45 < zeros[0] < 0.5 + 0.3, f'first zero {zeros[0]:.3f} s after the last fresh ones'
     assert all(is_zero(m) for t, m in after if t >= zeros[0]), 'moved again after the zero'
     assert 'released: lost' in proc.stop()
+
+
+def test_unusable_keypoints_release_control_with_a_warning(operator, peer):
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'lost_timeout:=0.5', '-p', 'zero_window:=0.5'])
+    operator.wait_for(proc)
+    spoils = ('nan', 'infinite positions', 'zero scores')
+    for how in spoils:
+        engage_and_drive(operator)
+        assert linear_x(operator.commands[-1][1]) > 0, (how, proc.stop())
+        last_good = operator.published_at
+        # The controller's track id and box, but keypoints no gesture can use.
+        operator.show('forward', 1.0, spoiled=how)
+        operator.show('forward', 1.0)  # good keypoints again, but no new engage
+        after = [(t - last_good, m) for t, m in operator.commands if t > last_good]
+        zeros = [t for t, m in after if is_zero(m)]
+        assert zeros, f'{how}: no zero'
+        assert zeros[0] < 0.5 + 0.25, f'{how}: first zero {zeros[0]:.3f} s after good keypoints'
+        assert all(is_zero(m) for t, m in after if t >= zeros[0]), f'{how}: moved again'
+        assert after[-1][0] < zeros[0] + 0.5 + 0.25, f'{how}: zeros went on past zero_window'
+        operator.commands.clear()
+    log = proc.stop()
+    assert log.count('released: keypoints unusable') == len(spoils), log
 
 
 def test_stale_keypoints_are_ignored(operator, peer):
