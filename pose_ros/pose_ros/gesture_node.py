@@ -94,7 +94,9 @@ class GestureNode(Node):
         super().__init__('gesture_node')
         self._params = params.declare(self, PARAMS, shared_process)
         self._gestures_path = self._params['gestures_file'] or default_gestures_file()
-        self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params))
+        # Monotonic time ends the zeros after a release even if ROS time stands still.
+        self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params),
+                              steady_clock=time.monotonic)
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
         self._stamped = self._params['stamped']

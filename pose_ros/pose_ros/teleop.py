@@ -23,6 +23,7 @@ time), ``tick()`` at the publish rate. The rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import math
 
@@ -191,11 +192,17 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 class Teleop:
     """Gestures in, velocity commands out, with engagement and every safety rule."""
 
-    def __init__(self, gestures: GestureSet, options: TeleopOptions | None = None) -> None:
+    def __init__(self, gestures: GestureSet, options: TeleopOptions | None = None,
+                 steady_clock: Callable[[], float] | None = None) -> None:
+        """Make the state machine; ``steady_clock`` (e.g. time.monotonic) bounds zero_window.
+
+        All other times come from the caller; the steady clock only ends the zeros after a
+        release when the caller's time stands still (see ``ZeroWindow``).
+        """
         self._gestures = gestures
         self._needs = _needs(gestures)
         self._options = options or TeleopOptions()
-        self._zeros = ZeroWindow(self._options.zero_window)
+        self._zeros = ZeroWindow(self._options.zero_window, steady_clock)
         self._candidates: list[_Person] = []
         self._controller: _Person | None = None
         self._target = ZERO

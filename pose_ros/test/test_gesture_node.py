@@ -412,3 +412,24 @@ def test_clock_jumping_back_stops_the_robot(operator, peer):
     assert after[0][0] < 0.3
     assert all(linear_x(m) == 0.0 for _, m in after), 'moved again without a new engage'
     assert 'clock jumped back' in proc.stop()
+
+
+def test_sim_time_without_a_clock_zeros_then_silence(operator, peer):
+    # use_sim_time switched on at run time and nobody publishes /clock: ROS time is 0 from
+    # then on, while keypoints stamped in wall time keep coming.
+    proc = peer([EXECUTABLE, '--ros-args', '-p', 'zero_window:=0.5'])
+    operator.wait_for(proc)
+    engage_and_drive(operator)
+    assert linear_x(operator.commands[-1][1]) > 0, proc.stop()
+    result = _set(operator, 'use_sim_time', ParameterValue(
+        type=ParameterType.PARAMETER_BOOL, bool_value=True))
+    assert result.successful, result.reason
+    switched = time.monotonic()
+    operator.show('forward', 2.5)
+    after = [(t - switched, m) for t, m in operator.commands if t > switched]
+    assert after and is_zero(after[0][1]) and after[0][0] < 0.3, after[:3]
+    assert all(is_zero(m) for _, m in after), 'moved again without a new engage'
+    zeros = [t for t, _ in after]
+    assert zeros[-1] - zeros[0] < 0.5 + 0.25, \
+        f'{len(zeros)} zeros over {zeros[-1] - zeros[0]:.2f} s, not zero_window 0.5 s'
+    assert 'clock jumped back' in proc.stop()

@@ -351,6 +351,26 @@ def test_time_running_backwards_releases_with_a_zero_at_once(jump):
     assert sim.teleop.engaged
 
 
+def test_zeros_end_after_zero_window_when_ros_time_stands_still():
+    # use_sim_time switched on at run time with no /clock: ROS time is 0 from then on, while
+    # keypoints stamped in wall time keep coming (all stale now).
+    real = [0.0]
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS), steady_clock=lambda: real[0]))
+    sim.run(1.3, [person('engage')])
+    sim.run(1.0, [person('forward')])
+    assert sim.teleop.engaged
+    sent = []
+    for i in range(60):
+        real[0] += 1.0 / RATE
+        sim.teleop.update([person('forward')], sim.t + i / RATE, 0.0)
+        sent.append((real[0], sim.teleop.tick(0.0)))
+    assert sent[0][1] == Command() and not sim.teleop.engaged
+    zeros = [t for t, c in sent if c is not None]
+    assert all(c == Command() for _, c in sent if c is not None)
+    assert zeros[-1] - zeros[0] <= 0.5 + 1e-9, f'zeros for {zeros[-1] - zeros[0]:.2f} s'
+    assert sent[-1][1] is None
+
+
 def test_a_clock_running_ahead_does_not_stretch_lost_timeout():
     sim = engaged_sim()
     sim.run(1.0, [person('forward')])
