@@ -160,16 +160,23 @@ class GestureNode(Node):
         if self._teleop.update(poses, stamp, now):
             self._header = msg.header
         else:
-            age = now - stamp
-            why = (f'stamped {-age:.3f} s in the future' if age < -self._params['max_age'] else
-                   f'stamped {age:.3f} s ago, more than max_age {self._params["max_age"]} s'
-                   if age > self._params['max_age'] else 'older than the last ones (out of order)')
-            self._warn(why.split()[0], f'ignored keypoints {why}: are the clocks of the machines '
-                       'in sync, and use_sim_time the same everywhere?')
+            self._warn(*self._why_ignored(stamp, now))
         # Act at once: on fresh keypoints (a timer alone would add up to a period of delay),
         # and on stale ones too, which may just have released control.
         self._send(self._teleop.tick(now))
         self._after_update()
+
+    def _why_ignored(self, stamp: float, now: float) -> tuple[str, str]:
+        """Return a throttling key and the warning for keypoints the teleop ignored."""
+        if stamp == 0.0:
+            return 'unstamped', ('ignored keypoints stamped 0 (unstamped: do the camera images '
+                                 'have header.stamp 0? pose_node passes their header on)')
+        age, max_age = now - stamp, self._params['max_age']
+        why = (f'stamped {-age:.3f} s in the future' if age < -max_age else
+               f'stamped {age:.3f} s ago, more than max_age {max_age} s' if age > max_age else
+               'older than the last ones (out of order)')
+        return why.split()[0], (f'ignored keypoints {why}: are the clocks of the machines in '
+                                'sync, and use_sim_time the same everywhere?')
 
     def _on_tick(self) -> None:
         # The timer keeps the rate steady when keypoints are slower than publish_rate or

@@ -179,6 +179,18 @@ def test_stale_keypoints_are_ignored(operator, peer):
     assert 'ignored keypoints stamped 2.0' in log, log
 
 
+def test_unstamped_keypoints_are_called_unstamped(operator, peer):
+    proc = peer([EXECUTABLE])
+    operator.wait_for(proc)
+    for _ in range(30):  # header.stamp left at 0, as from an unstamped camera
+        pose = render(ADULT, GESTURE_STANCES['engage'], View(), operator.rng, NO_NOISE, 1)
+        operator.keypoints.publish(poses_to_msg([pose], PersonArray().header, 640, 480, 'x'))
+        operator.idle(1 / 30)
+    assert operator.commands == []
+    log = proc.stop()
+    assert 'ignored keypoints stamped 0 (unstamped' in log, log
+
+
 # How the node may be stopped: (seconds after the first signal, signal) per trial. Two SIGINTs
 # are what `ros2 launch` delivers on Ctrl-C in a terminal (the terminal's and its own); the
 # second comes at a different moment of the shutdown in each trial.

@@ -101,6 +101,15 @@ def test_empty_persons_when_nobody_is_seen(harness, peer):
     assert list(msg.persons) == []
 
 
+def test_unstamped_images_are_reported_where_they_arrive(harness, peer):
+    node = peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    msg = harness.publish_until_answered(image_msg(astronaut_640x480(), 0))
+    assert stamp_ns(msg) == 0  # the header is passed on unchanged
+    log = node.stop()
+    assert 'images on /camera/image_raw are not stamped (header.stamp is 0)' in log, log
+
+
 def test_a_burst_is_dropped_not_queued(harness, peer):
     peer([EXECUTABLE])
     harness.wait_for_pose_node()
