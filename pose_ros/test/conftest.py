@@ -24,6 +24,28 @@ def stamp_ns(msg) -> int:
     return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
 
 
+def spoil(pose, how: str):
+    """Return ``pose`` with keypoints made useless to gestures as ``how`` says; box, id kept."""
+    import numpy as np
+
+    from pose_ros.core.keypoints import Keypoint, Pose
+    kp = pose.keypoints.copy()
+    if how == 'nan':
+        kp[:] = np.nan
+    elif how == 'nan positions':
+        kp[:, :2] = np.nan
+    elif how == 'infinite positions':
+        kp[:, :2] = np.inf
+    elif how == 'zero scores':
+        kp[:, 2] = 0.0
+    else:  # no gesture looks at the legs
+        kp[:int(Keypoint.LEFT_HIP), 2] = 0.0
+    return Pose(kp, pose.score, pose.box, pose.track_id)
+
+
+SPOILS = ['nan', 'nan positions', 'infinite positions', 'zero scores', 'only the legs']
+
+
 def executable(name: str) -> str:
     """Path of an installed pose_ros executable; without one the tests must fail, not skip."""
     import shutil

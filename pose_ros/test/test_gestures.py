@@ -6,6 +6,9 @@ import pytest
 from pose_ros.core.keypoints import Keypoint, Pose
 from pose_ros.gestures.features import compute_features
 from pose_ros.gestures.language import (
+    MAX_FILE_BYTES,
+    MAX_GESTURES,
+    MAX_NESTING,
     AllOf,
     GestureFileError,
     NotOf,
@@ -311,3 +314,64 @@ def test_yaml_anchors_can_share_conditions():
                         '        - *up')
     gs = parse_gestures(text)
     assert gs.get('spin').condition.children[1].feature.name == 'up(nose, left_wrist)'
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / 'g.yaml'
+    data = VALID.encode('utf-8').replace(b'spin on the spot', b'spin on the sp\xfft')
+    path.write_bytes(data)
+    with pytest.raises(GestureFileError) as info:
+        load_gestures(path)
+    line = _line_of(VALID, 'spin on the spot')
+    assert info.value.line == line
+    assert str(info.value).startswith(f'{path}:{line}: '), str(info.value)
+    assert 'not UTF-8' in str(info.value) and '0xff' in str(info.value), str(info.value)
+
+
+def _nested_aliases(levels: int, width: int) -> str:
+    """Return a small file whose conditions multiply by ``width`` at each of ``levels`` aliases."""
+    condition = "&l0 {feature: 'up(nose, left_wrist)', above: 0.2}"
+    for i in range(1, levels + 1):
+        condition = f"&l{i} {{all: [{', '.join([condition] + [f'*l{i - 1}'] * (width - 1))}]}}"
+    return ('engage: a\ndisengage: b\ngestures:\n'
+            f'  a: {{when: {condition}}}\n'
+            "  b: {when: {feature: 'up(nose, right_wrist)', above: 0.2}}\n")
+
+
+def test_alias_expansion_is_bounded():
+    # 4**8 = 65536 conditions in 600 bytes, or 10**9 in 900: refused, not compiled.
+    for levels, width in ((8, 4), (9, 10)):
+        text = _nested_aliases(levels, width)
+        assert len(text) < 1000
+        with pytest.raises(GestureFileError) as info:
+            parse_gestures(text, 'my/gestures.yaml')
+        message = str(info.value)
+        assert message.startswith('my/gestures.yaml:4: '), message
+        assert info.value.gesture == 'a', message
+        assert 'more than' in message and 'conditions' in message and 'alias' in message, message
+
+
+def test_many_gestures_or_a_huge_file_are_refused(tmp_path):
+    gesture = "  g{}: {{when: {{feature: 'up(nose, left_wrist)', above: 0.{}}}}}\n"
+    text = 'engage: g0\ndisengage: g1\ngestures:\n' + ''.join(
+        gesture.format(i, i % 9 + 1) for i in range(MAX_GESTURES + 1))
+    with pytest.raises(GestureFileError, match=f'more than {MAX_GESTURES} gestures'):
+        parse_gestures(text)
+    path = tmp_path / 'huge.yaml'
+    path.write_text(text + '#' * MAX_FILE_BYTES)
+    with pytest.raises(GestureFileError) as info:
+        load_gestures(path)
+    assert str(info.value).startswith(f'{path}: ') and 'larger than' in str(info.value)
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error():
+    deep = "{feature: 'up(nose, left_wrist)', above: 0.2}"
+    for _ in range(MAX_NESTING + 1):
+        deep = f'{{not: {deep}}}'
+    text = ('engage: a\ndisengage: b\ngestures:\n'
+            f'  a: {{when: {deep}}}\n'
+            "  b: {when: {feature: 'up(nose, right_wrist)', above: 0.2}}\n")
+    with pytest.raises(GestureFileError, match='nested more than'):
+        parse_gestures(text)
+    with pytest.raises(GestureFileError, match='nested too deeply'):
+        parse_gestures('[' * 5000 + ']' * 5000)

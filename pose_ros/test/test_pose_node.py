@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -101,6 +102,15 @@ def test_empty_persons_when_nobody_is_seen(harness, peer):
     assert list(msg.persons) == []
 
 
+def test_unstamped_images_are_reported_where_they_arrive(harness, peer):
+    node = peer([EXECUTABLE])
+    harness.wait_for_pose_node()
+    msg = harness.publish_until_answered(image_msg(astronaut_640x480(), 0))
+    assert stamp_ns(msg) == 0  # the header is passed on unchanged
+    log = node.stop()
+    assert 'images on /camera/image_raw are not stamped (header.stamp is 0)' in log, log
+
+
 def test_a_burst_is_dropped_not_queued(harness, peer):
     peer([EXECUTABLE])
     harness.wait_for_pose_node()
@@ -120,6 +130,28 @@ def test_a_burst_is_dropped_not_queued(harness, peer):
     assert stamps[-1] == sent[-1], 'a stale frame was processed after the newest one'
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     assert len(stamps) < len(sent), 'every frame was processed: frames are being queued'
+
+
+@pytest.mark.parametrize('second', [signal.SIGINT, signal.SIGTERM], ids=['SIGINT', 'SIGTERM'])
+def test_a_second_signal_while_stopping_is_not_an_error(harness, peer, second):
+    """Ctrl-C under ros2 launch: SIGINT from the terminal, then from launch, while inferring."""
+    frame = astronaut_640x480()
+    for trial, gap in enumerate((0.01, 0.05, 0.1)):
+        node = peer([EXECUTABLE])
+        harness.wait_for_pose_node()
+        harness.publish_until_answered(image_msg(frame, trial + 1))
+        for i in range(5):  # keep inference busy while the signals come
+            harness.images.publish(image_msg(frame, 100 + i))
+            harness.spin_until(lambda: False, 0.02)
+        node.proc.send_signal(signal.SIGINT)
+        time.sleep(gap)
+        node.proc.send_signal(second)
+        try:
+            code = node.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            code = 'still running after 30 s'
+        log = node.stop()
+        assert code == 0 and 'Traceback' not in log, f'gap {gap} s: exit {code}\n{log}'
 
 
 def test_bad_frames_are_reported_and_the_node_goes_on(harness, peer):

@@ -95,3 +95,16 @@ def test_cancel_stops_the_zeros():
     window.start(0.0)
     window.cancel()
     assert not window.active(0.1)
+
+
+def test_zero_window_also_ends_on_the_steady_clock_when_ros_time_stands_still():
+    steady = [100.0]
+    window = ZeroWindow(0.5, clock=lambda: steady[0])
+    window.start(0.0)
+    active = []
+    for _ in range(40):  # ROS time stays 0 (use_sim_time, no /clock); real time goes on
+        active.append(window.active(0.0))
+        steady[0] += 0.05
+    assert active == [i * 0.05 <= 0.5 for i in range(40)]
+    window.start(5.0)  # and a window in ROS time still ends in ROS time
+    assert window.active(5.5) and not window.active(5.55)

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from conftest import SPOILS, spoil
+import numpy as np
 import pytest
 from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
 
@@ -142,6 +144,34 @@ def test_losing_the_controller_sends_zero_after_lost_timeout(messages):
     assert all(s.command == Command() for s in published)
     assert steps[-1].command is None
     assert sim.teleop.state.release_reason == 'lost'
+
+
+@pytest.mark.parametrize('how', SPOILS)
+@pytest.mark.parametrize('track_id', [1, -1], ids=['tracked', 'untracked'])
+def test_unusable_keypoints_are_a_lost_controller(how, track_id):
+    sim = engaged_sim(track_id=track_id)
+    sim.run(2.0, [person('forward', track_id)])
+    last_good = sim.log[-1].stamp
+    steps = sim.run(1.5, [spoil(person('forward', track_id), how)])
+    off = next((i for i, s in enumerate(steps) if not s.engaged), None)
+    assert off is not None, 'still engaged on unusable keypoints'
+    assert 0.5 < steps[off].now - last_good <= 0.5 + 1.0 / RATE
+    assert steps[off].command == Command()
+    assert all(s.command is None or s.command == Command() for s in steps[off:])
+    assert sim.teleop.state.release_reason == 'keypoints unusable'
+    # Good keypoints again: nothing moves without a new engage.
+    steps = sim.run(1.5, [person('forward', track_id)])
+    assert not any(s.engaged for s in steps)
+    assert all(s.command is None or s.command == Command() for s in steps)
+
+
+def test_keypoints_a_gesture_uses_keep_control():
+    sim = engaged_sim(track_id=1)
+    sim.run(2.0, [person('forward', 1)])
+    legs_hidden = person('forward', 1)
+    legs_hidden.keypoints[int(Keypoint.LEFT_KNEE):, :] = np.nan
+    steps = sim.run(1.5, [legs_hidden])
+    assert all(s.engaged and s.command.linear_x == pytest.approx(0.3) for s in steps)
 
 
 def test_brief_absence_or_occlusion_does_not_interrupt_a_held_gesture():
@@ -319,6 +349,26 @@ def test_time_running_backwards_releases_with_a_zero_at_once(jump):
     # The new timeline is accepted: engaging again works.
     sim.run(1.3, [person('engage')])
     assert sim.teleop.engaged
+
+
+def test_zeros_end_after_zero_window_when_ros_time_stands_still():
+    # use_sim_time switched on at run time with no /clock: ROS time is 0 from then on, while
+    # keypoints stamped in wall time keep coming (all stale now).
+    real = [0.0]
+    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS), steady_clock=lambda: real[0]))
+    sim.run(1.3, [person('engage')])
+    sim.run(1.0, [person('forward')])
+    assert sim.teleop.engaged
+    sent = []
+    for i in range(60):
+        real[0] += 1.0 / RATE
+        sim.teleop.update([person('forward')], sim.t + i / RATE, 0.0)
+        sent.append((real[0], sim.teleop.tick(0.0)))
+    assert sent[0][1] == Command() and not sim.teleop.engaged
+    zeros = [t for t, c in sent if c is not None]
+    assert all(c == Command() for _, c in sent if c is not None)
+    assert zeros[-1] - zeros[0] <= 0.5 + 1e-9, f'zeros for {zeros[-1] - zeros[0]:.2f} s'
+    assert sent[-1][1] is None
 
 
 def test_a_clock_running_ahead_does_not_stretch_lost_timeout():

@@ -8,6 +8,7 @@ immediate zero, never a ramp (see ``ZeroWindow``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 import math
 
@@ -78,18 +79,26 @@ class ZeroWindow:
 
     One zero could be lost on the way; repeating it for ``duration`` seconds makes
     sure the robot hears it, and silence afterwards lets a twist_mux hand control
-    to a lower-priority source.
+    to a lower-priority source. The window is in the caller's (ROS) time, and also
+    ends once ``duration`` has passed on ``clock`` (a steady clock) when one is given:
+    ROS time may stand still (use_sim_time with nobody publishing /clock, a paused
+    simulator) while messages keep asking what to send, and zeros must not go on forever.
     """
 
-    def __init__(self, duration: float = 0.5) -> None:
+    def __init__(self, duration: float = 0.5,
+                 clock: Callable[[], float] | None = None) -> None:
         if not math.isfinite(duration) or duration < 0:
             raise ValueError(f'zero window must be a finite duration >= 0 s, got {duration!r}')
         self.duration = float(duration)
+        self._clock = clock
         self._until: float | None = None
+        self._steady_until: float | None = None
         self._owed = False
 
     def start(self, now_s: float) -> None:
         self._until = now_s + self.duration
+        if self._clock is not None:
+            self._steady_until = self._clock() + self.duration
         self._owed = True
 
     def cancel(self) -> None:
@@ -100,7 +109,9 @@ class ZeroWindow:
         """Tell whether zeros are still due; the first call after ``start`` always is."""
         if self._until is None:
             return False
-        if now_s <= self._until or self._owed:
+        over = now_s > self._until or (
+            self._clock is not None and self._clock() > self._steady_until)
+        if not over or self._owed:
             self._owed = False
             return True
         self._until = None

@@ -13,12 +13,17 @@ time), ``tick()`` at the publish rate. The rules:
   ``lost_timeout`` (also when messages stop altogether: ``tick`` checks), or by
   ``shutdown()``; release is an immediate zero, repeated for ``zero_window`` seconds,
   then silence;
+* the controller is seen only in a pose with a usable keypoint that some gesture looks at
+  (finite, scoring at least that gesture's ``min_score``): a pose whose keypoints are all
+  NaN, infinite or scored 0 still has the controller's track id and box, but nothing in it
+  could stop the robot, so it counts as not seeing them;
 * while engaged a command (zero when no motion gesture is held) goes out at every
   tick, within the speed and acceleration limits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import math
 
@@ -114,12 +119,14 @@ class _Person:
         self.box = _box(pose)
         self.last_seen_s = stamp_s
         self.matcher = matcher
+        # The last message showed this person only in keypoints no gesture can be judged from.
+        self.unusable = False
         self.see(pose, stamp_s)
 
     def see(self, pose: Pose, stamp_s: float) -> None:
         if pose.track_id >= 0:
             self.track_id = pose.track_id
-        known = pose.keypoints[_ANCHORS, 2] >= _ANCHOR_SCORE
+        known = _known_anchors(pose)
         # Anchors not seen this time keep their last position: one missed keypoint must
         # not make the person unrecognisable.
         self.anchors[known] = pose.keypoints[_ANCHORS][known, :2]
@@ -129,7 +136,7 @@ class _Person:
 
     def shift(self, pose: Pose) -> float | None:
         """How far ``pose`` is from this person, in body lengths; None if incomparable."""
-        known = (pose.keypoints[_ANCHORS, 2] >= _ANCHOR_SCORE) & ~np.isnan(self.anchors[:, 0])
+        known = _known_anchors(pose) & ~np.isnan(self.anchors[:, 0])
         if not known.any():
             return None
         d = np.hypot(*(pose.keypoints[_ANCHORS][known, :2] - self.anchors[known]).T)
@@ -140,6 +147,28 @@ class _Person:
 _ANCHORS = [int(k) for k in (Keypoint.NOSE, Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER,
                              Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP)]
 _ANCHOR_SCORE = 0.2
+
+
+def _known_anchors(pose: Pose) -> np.ndarray:
+    kp = pose.keypoints[_ANCHORS]
+    return np.isfinite(kp).all(axis=1) & (kp[:, 2] >= _ANCHOR_SCORE)
+
+
+def _needs(gestures: GestureSet) -> list[tuple[np.ndarray, float]]:
+    """Per gesture, the keypoints it looks at and the score they need."""
+    return [(np.array(sorted(int(k) for k in g.keypoints), dtype=int), max(g.min_score, 1e-6))
+            for g in gestures.gestures if g.keypoints]
+
+
+def _usable(pose: Pose, needs: list[tuple[np.ndarray, float]]) -> bool:
+    """Tell whether ``pose`` has a keypoint some gesture could use.
+
+    Not "every keypoint of a gesture": conditions are three-valued and a held gesture
+    survives a hidden hand for a moment (see ``matcher``); an arm out of view is not a loss.
+    """
+    kp = pose.keypoints
+    finite = np.isfinite(kp).all(axis=1)
+    return any((finite[idx] & (kp[idx, 2] >= min_score)).any() for idx, min_score in needs)
 
 
 def _body_size(anchors: np.ndarray, box: tuple[float, ...]) -> float:
@@ -170,10 +199,17 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 class Teleop:
     """Gestures in, velocity commands out, with engagement and every safety rule."""
 
-    def __init__(self, gestures: GestureSet, options: TeleopOptions | None = None) -> None:
+    def __init__(self, gestures: GestureSet, options: TeleopOptions | None = None,
+                 steady_clock: Callable[[], float] | None = None) -> None:
+        """Make the state machine; ``steady_clock`` (e.g. time.monotonic) bounds zero_window.
+
+        All other times come from the caller; the steady clock only ends the zeros after a
+        release when the caller's time stands still (see ``ZeroWindow``).
+        """
         self._gestures = gestures
+        self._needs = _needs(gestures)
         self._options = options or TeleopOptions()
-        self._zeros = ZeroWindow(self._options.zero_window)
+        self._zeros = ZeroWindow(self._options.zero_window, steady_clock)
         self._candidates: list[_Person] = []
         self._controller: _Person | None = None
         self._target = ZERO
@@ -281,6 +317,7 @@ class Teleop:
     def set_gestures(self, gestures: GestureSet) -> None:
         """Swap the gesture set at run time, keeping engagement and what is held by name."""
         self._gestures = gestures
+        self._needs = _needs(gestures)
         timeout = self._options.lost_timeout
         for person in self._persons():
             names = None if person is self._controller else (gestures.engage,)
@@ -370,11 +407,15 @@ class Teleop:
 
     def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float) -> None:
         person = self._controller
-        i = self._match(person, poses, set())
+        usable = [p for p in poses if _usable(p, self._needs)]
+        i = self._match(person, usable, set())
         if i is None:
+            unusable = [p for p in poses if not _usable(p, self._needs)]
+            person.unusable = self._match(person, unusable, set()) is not None
             return
-        person.see(poses[i], stamp_s)
-        self._emit(person, person.matcher.update(poses[i], stamp_s))
+        person.unusable = False
+        person.see(usable[i], stamp_s)
+        self._emit(person, person.matcher.update(usable[i], stamp_s))
         if person.matcher.is_active(self._gestures.disengage):
             self._release('disengage', now_s)
             return
@@ -395,7 +436,7 @@ class Teleop:
     def _check_lost(self, now_s: float) -> None:
         c = self._controller
         if c is not None and now_s - c.last_seen_s > self._options.lost_timeout:
-            self._release('lost', now_s)
+            self._release('keypoints unusable' if c.unusable else 'lost', now_s)
 
     def _release(self, reason: str, now_s: float) -> None:
         person = self._controller

@@ -51,6 +51,14 @@ _LEAF_KEYS = ('feature', 'above', 'below', 'between', 'hysteresis')
 _GROUP_KEYS = ('all', 'any', 'not')
 _PROPORTIONAL_KEYS = ('feature', 'zero', 'full', 'max')
 
+# Bounds on what a file may ask for. YAML aliases (*name) repeat what their anchor holds, so a
+# file of a few hundred bytes can expand to billions of conditions; every one is evaluated for
+# the controller on every frame. The default file has 6 gestures and 42 conditions.
+MAX_FILE_BYTES = 256 * 1024
+MAX_GESTURES = 100
+MAX_CONDITIONS = 1000
+MAX_NESTING = 16
+
 
 class GestureFileError(ValueError):
     """A gesture file that cannot be used; says where (file, line, gesture) and why."""
@@ -217,6 +225,7 @@ class _Parser:
     def __init__(self, path: str) -> None:
         self.path = path
         self.current: str | None = None
+        self.conditions = 0  # counted as expanded: an alias counts each time it is used
 
     def fail(self, node: yaml.Node | None, message: str) -> GestureFileError:
         line = None if node is None else node.start_mark.line + 1
@@ -274,14 +283,20 @@ class _Parser:
         return {unit: self.number(v, f'{what} {unit}', low=0.0)
                 for unit, (_, v) in entries.items()}
 
-    def condition(self, node: yaml.Node, margins: dict[str, float]) -> Condition:
+    def condition(self, node: yaml.Node, margins: dict[str, float], depth: int = 0) -> Condition:
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise self.fail(node, f'the file has more than {MAX_CONDITIONS} conditions, counting '
+                                  'each use of a YAML alias (*name) as a copy of what it names')
+        if depth > MAX_NESTING:
+            raise self.fail(node, f'conditions are nested more than {MAX_NESTING} deep')
         if isinstance(node, yaml.MappingNode):
             keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
             if any(k in _GROUP_KEYS for k in keys):
                 if len(node.value) != 1:
                     raise self.fail(node, f'a condition group has exactly one key of '
                                           f'{", ".join(_GROUP_KEYS)}; got {", ".join(keys)}')
-                return self.group(keys[0], node.value[0][1], margins)
+                return self.group(keys[0], node.value[0][1], margins, depth + 1)
         entries = self.mapping(node, 'condition', _LEAF_KEYS + _GROUP_KEYS)
         if 'feature' not in entries:
             raise self.fail(node, 'condition has no feature: key (or all:/any:/not:)')
@@ -312,12 +327,13 @@ class _Parser:
             margin = margins.get(spec.unit, 0.0)
         return Threshold(spec, low, high, margin, node.start_mark.line + 1)
 
-    def group(self, key: str, node: yaml.Node, margins: dict[str, float]) -> Condition:
+    def group(self, key: str, node: yaml.Node, margins: dict[str, float],
+              depth: int) -> Condition:
         if key == 'not':
-            return NotOf(self.condition(node, margins))
+            return NotOf(self.condition(node, margins, depth))
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.fail(node, f'{key}: needs a non-empty list of conditions')
-        children = tuple(self.condition(c, margins) for c in node.value)
+        children = tuple(self.condition(c, margins, depth) for c in node.value)
         return AllOf(children) if key == 'all' else AnyOf(children)
 
     def axis(self, name: str, node: yaml.Node) -> Axis:
@@ -398,6 +414,9 @@ class _Parser:
         entries = self.mapping(gestures_node, 'gestures', ())
         if not entries:
             raise self.fail(gestures_node, 'gestures: is empty')
+        if len(entries) > MAX_GESTURES:
+            raise self.fail(gestures_node, f'more than {MAX_GESTURES} gestures '
+                                           f'({len(entries)}); keep the ones you use')
         gestures = []
         for name, (key_node, value_node) in entries.items():
             gestures.append(self.gesture(name, key_node, value_node, defaults))
@@ -431,6 +450,9 @@ def _describe(node: yaml.Node | None) -> str:
 
 def parse_gestures(text: str, path: str = '<string>') -> GestureSet:
     """Validate and compile gesture-file text; ``path`` only labels the errors."""
+    if len(text) > MAX_FILE_BYTES:
+        raise GestureFileError(f'larger than {MAX_FILE_BYTES // 1024} KiB; a gesture file is '
+                               'a few KiB', path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -439,13 +461,26 @@ def parse_gestures(text: str, path: str = '<string>') -> GestureSet:
         raise GestureFileError(f'not valid YAML: {exc.problem or exc}', path, line) from None
     except yaml.YAMLError as exc:
         raise GestureFileError(f'not valid YAML: {exc}', path) from None
+    except RecursionError:
+        raise GestureFileError('not usable YAML: nested too deeply', path) from None
     return _Parser(path).document(root)
 
 
 def load_gestures(path: str | Path) -> GestureSet:
     """Read and compile a gesture file; every problem raises ``GestureFileError``."""
     try:
-        text = Path(path).read_text(encoding='utf-8')
+        with open(path, 'rb') as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise GestureFileError(f'cannot read the file: {exc.strerror or exc}', str(path)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise GestureFileError(f'larger than {MAX_FILE_BYTES // 1024} KiB; a gesture file is '
+                               'a few KiB', str(path))
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b'\n', 0, exc.start) + 1
+        raise GestureFileError(
+            f'not UTF-8 text: byte 0x{data[exc.start]:02x} at column {exc.start - line_start + 1}'
+            '; save the file as UTF-8', str(path), data.count(b'\n', 0, exc.start) + 1) from None
     return parse_gestures(text, str(path))

@@ -20,6 +20,7 @@ import numpy as np
 from rclpy.executors import Executor
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
+from rclpy.task import Future
 from sensor_msgs.msg import Image
 
 from pose_ros.media import clip
@@ -112,9 +113,9 @@ class DemoRecorder(Node):
 def _spin_with_status(recorder: DemoRecorder, idle_end_s: float):
     """Spin until Ctrl-C, or until frames stop for ``idle_end_s`` (the clip has ended)."""
 
-    def spin(executor: Executor) -> None:
+    def spin(executor: Executor, stop: Future) -> None:
         shown = 0.0
-        while True:
+        while not stop.done():
             executor.spin_once(timeout_sec=0.05)
             now = time.monotonic()
             if now - shown > 0.5:
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
 
     code = runner.run(pipeline.factories() + [make_recorder], 'demo', node_args,
                       pipeline.STARTUP_ERRORS,
-                      spin=lambda executor: _spin_with_status(recorder[0], 3.0)(executor))
+                      spin=lambda executor, stop: _spin_with_status(recorder[0], 3.0)(
+                          executor, stop))
     if recorder:
         r = recorder[0]
         print(f'\n[demo] {r.frames} frames recorded to {video}; {r.commands_sent} commands sent')

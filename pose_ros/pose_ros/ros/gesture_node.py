@@ -62,6 +62,11 @@ PARAMS = (
 STARTUP_ERRORS = (params.ParameterError, GestureFileError)
 # Persons per message the gesture matching considers, most confident first.
 MAX_PERSONS = 16
+# On the way out: this many zeros, this far apart (s; at most a publish period), then a wait of
+# at most ACK_TIMEOUT_S for reliable subscribers to acknowledge them.
+SHUTDOWN_ZEROS = 3
+SHUTDOWN_ZERO_PERIOD_S = 0.05
+ACK_TIMEOUT_S = 1.0
 
 
 def default_gestures_file() -> str:
@@ -83,16 +88,29 @@ def options_from(p: dict) -> TeleopOptions:
 class GestureNode(Node):
     """Follow the person who engaged, and turn their gestures into bounded commands."""
 
+    _constructed = False  # set at the end of __init__
+
     def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('gesture_node')
         self._params = params.declare(self, PARAMS, shared_process)
         self._gestures_path = self._params['gestures_file'] or default_gestures_file()
-        self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params))
+        # Monotonic time ends the zeros after a release even if ROS time stands still.
+        self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params),
+                              steady_clock=time.monotonic)
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
         self._stamped = self._params['stamped']
+        # Depth 1 (reliable, volatile): only the newest command matters, and with Fast DDS it is
+        # what lets the shutdown zero be acknowledged at once. A reliable reader acknowledges
+        # only in answer to a HEARTBEAT; Fast DDS sends one with a sample only when the
+        # writer's history is full (or a send buffer's worth of bytes has gone out), else
+        # every heartbeat_period, 3 s by default. With depth 10 only every tenth command
+        # carried one, so the zero usually waited up to 3 s for its acknowledgement and
+        # the 1 s wait below gave up, though the reader had it within milliseconds. With
+        # depth 1 every command carries one. Best-effort readers count as acknowledged once
+        # the sample is sent.
         self._cmd_pub = self.create_publisher(
-            TwistStamped if self._stamped else Twist, 'cmd_vel', 10)
+            TwistStamped if self._stamped else Twist, 'cmd_vel', 1)
         self._gesture_pub = self.create_publisher(Gesture, 'pose/gesture', 10)
         # Best effort accepts both reliable and best-effort keypoint publishers.
         self._keypoints_sub = self.create_subscription(
@@ -107,6 +125,7 @@ class GestureNode(Node):
         self.get_logger().info(
             f'gestures from {self._gestures_path}: {names}; make "{self._teleop.gestures.engage}"'
             f' to take control. Commands on {self._cmd_pub.topic_name}')
+        self._constructed = True
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -141,16 +160,23 @@ class GestureNode(Node):
         if self._teleop.update(poses, stamp, now):
             self._header = msg.header
         else:
-            age = now - stamp
-            why = (f'stamped {-age:.3f} s in the future' if age < -self._params['max_age'] else
-                   f'stamped {age:.3f} s ago, more than max_age {self._params["max_age"]} s'
-                   if age > self._params['max_age'] else 'older than the last ones (out of order)')
-            self._warn(why.split()[0], f'ignored keypoints {why}: are the clocks of the machines '
-                       'in sync, and use_sim_time the same everywhere?')
+            self._warn(*self._why_ignored(stamp, now))
         # Act at once: on fresh keypoints (a timer alone would add up to a period of delay),
         # and on stale ones too, which may just have released control.
         self._send(self._teleop.tick(now))
         self._after_update()
+
+    def _why_ignored(self, stamp: float, now: float) -> tuple[str, str]:
+        """Return a throttling key and the warning for keypoints the teleop ignored."""
+        if stamp == 0.0:
+            return 'unstamped', ('ignored keypoints stamped 0 (unstamped: do the camera images '
+                                 'have header.stamp 0? pose_node passes their header on)')
+        age, max_age = now - stamp, self._params['max_age']
+        why = (f'stamped {-age:.3f} s in the future' if age < -max_age else
+               f'stamped {age:.3f} s ago, more than max_age {max_age} s' if age > max_age else
+               'older than the last ones (out of order)')
+        return why.split()[0], (f'ignored keypoints {why}: are the clocks of the machines in '
+                                'sync, and use_sim_time the same everywhere?')
 
     def _on_tick(self) -> None:
         # The timer keeps the rate steady when keypoints are slower than publish_rate or
@@ -177,6 +203,11 @@ class GestureNode(Node):
             self._was_engaged = state.engaged
             if state.engaged:
                 self.get_logger().info(f'engaged: person {state.controller_id} has control')
+            elif state.release_reason == 'keypoints unusable':
+                self.get_logger().warning(
+                    f'released: keypoints unusable; for {self._params["lost_timeout"]} s the '
+                    'controller was seen only with keypoints no gesture can use (NaN, infinite '
+                    'or below min_score): is the keypoints publisher all right? Sending zeros')
             else:
                 self.get_logger().info(f'released: {state.release_reason}; sending zeros')
 
@@ -196,23 +227,35 @@ class GestureNode(Node):
         self._last_sent_at = time.monotonic()
 
     def destroy_node(self) -> None:
-        # The robot must not keep moving after we are gone: a zero while engaged or when the
+        # rclpy also destroys a node whose start-up failed half-way; it never commanded anything.
+        if self._constructed:
+            self._stop_robot()
+        super().destroy_node()
+
+    def _stop_robot(self) -> None:
+        # The robot must not keep moving after we are gone: zeros while engaged or when the
         # last command moved. Not otherwise: after a release the zeros went out already, and
-        # one more could briefly override whoever drives now (behind twist_mux).
+        # more could briefly override whoever drives now (behind twist_mux).
         engaged = self._teleop.engaged
         zero = self._teleop.shutdown(self._now())
-        if engaged or (self._last_sent is not None and not self._last_sent.is_zero):
+        if not (engaged or (self._last_sent is not None and not self._last_sent.is_zero)):
+            return
+        # A few zeros, not the zero_window's worth: enough that a best-effort subscriber on a
+        # lossy link hears one, short enough not to hold up the shutdown.
+        for i in range(SHUTDOWN_ZEROS):
+            if i:
+                time.sleep(min(SHUTDOWN_ZERO_PERIOD_S, 1.0 / self._params['publish_rate']))
             self._publish(zero)
-            # The process is about to exit: without waiting, the writer can be gone before a
-            # reliable subscriber (the robot's driver) has the zero, and the last command it
-            # holds is a moving one.
-            if self._cmd_pub.wait_for_all_acked(Duration(seconds=1.0)):
-                self.get_logger().info('shutting down: zero command sent and acknowledged')
-            else:
-                self.get_logger().warning(
-                    'shutting down: zero command sent but not acknowledged within 1 s by every '
-                    f'subscriber of {self._cmd_pub.topic_name}')
-        super().destroy_node()
+        # The process is about to exit: without waiting, the writer can be gone before a
+        # reliable subscriber (the robot's driver) has the zeros, and the last command it holds
+        # is a moving one.
+        if self._cmd_pub.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S)):
+            self.get_logger().info(
+                f'shutting down: {SHUTDOWN_ZEROS} zero commands sent and acknowledged')
+        else:
+            self.get_logger().warning(
+                f'shutting down: zero commands sent but not acknowledged within {ACK_TIMEOUT_S:g}'
+                f' s by every subscriber of {self._cmd_pub.topic_name}')
 
 
 def _seconds(stamp: Time) -> float:

@@ -211,6 +211,14 @@ class PoseNode(Node):
         self._last_size = size
         converted = time.perf_counter()
         stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if not stamp:
+            # Said here, where it is known: downstream, keypoints stamped 0 only look very old.
+            text = self._errors.due('unstamped', f'images on {self._image_sub.topic_name} are '
+                                    'not stamped (header.stamp is 0): the keypoints keep that '
+                                    'stamp, and gesture_node ignores them as stale. Stamp each '
+                                    'image with its capture time')
+            if text is not None:
+                self.get_logger().warning(text)
         try:
             result = self._estimator.estimate(rgb, stamp or time.time())
         except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the node
