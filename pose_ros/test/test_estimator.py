@@ -143,12 +143,14 @@ def test_detector_given_as_the_model_is_explained():
     ('min_person_score', 1.5, 'min_person_score'),
 ])
 def test_bad_options_are_refused(tmp_path, field, value, match):
-    options = PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'), **{field: value})
+    # Refused where the options are made, before any file is opened.
     with pytest.raises(ValueError, match=match):
-        PoseEstimator(options)
+        PoseEstimator(PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'),
+                                           **{field: value}))
 
 
 def test_bad_image_is_refused(landmark_path):
     with PoseEstimator(PoseEstimatorOptions(model_path=landmark_path)) as estimator:
         with pytest.raises(ValueError, match=r'RGB uint8 image of shape \(H, W, 3\)'):
             estimator.estimate(np.zeros((480, 640), np.uint8), 0.0)
+

@@ -17,7 +17,8 @@ from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
 from pose_ros.models.registry import DEFAULT_MODEL, ModelError, resolve_model
 from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
-from pose_ros.pose.families.base import DEFAULT_MIN_PERSON_SCORE, FAMILIES, UnsupportedModelError
+from pose_ros.pose.families import DEFAULT_MIN_PERSON_SCORE, UnsupportedModelError
+from pose_ros.pose.options import MODEL_TYPES
 from pose_ros.pose.runtime import ModelLoadError
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import poses_to_msg
@@ -56,7 +57,7 @@ PARAMS = (
                  read_only=True),
     params.Param('model_type', 'auto',
                  'The model family; auto detects it from the tensors where that is unambiguous.',
-                 choices=('auto',) + FAMILIES, read_only=True),
+                 choices=MODEL_TYPES, read_only=True),
     params.Param('detector_path', '',
                  'BlazePose only: the person detector; empty means the one beside the model.',
                  read_only=True),
