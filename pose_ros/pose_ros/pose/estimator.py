@@ -8,15 +8,18 @@ the same way for every family.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
+import os
 from pathlib import Path
 import time
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
 from pose_ros.core.geometry import check_rgb
 from pose_ros.core.keypoints import Pose
-from pose_ros.models.registry import DEFAULT_MODEL, fetch_command
+from pose_ros.models.registry import DEFAULT_MODEL, fetch_command, resolve_model
 from pose_ros.pose.families import (
     Adapter,
     check_family,
@@ -43,12 +46,19 @@ class PoseResult:
 
 
 class PoseEstimator:
-    """Load a pose model and turn RGB frames into tracked, smoothed COCO-17 poses."""
+    """Load a pose model and turn RGB frames into tracked, smoothed COCO-17 poses.
+
+    The short way, from a registered model name or a .tflite path::
+
+        with PoseEstimator.from_model('blazepose_full') as estimator:
+            poses = estimator.estimate(rgb).poses
+    """
 
     def __init__(self, options: PoseEstimatorOptions) -> None:
         if not isinstance(options, PoseEstimatorOptions):
             raise TypeError(f'PoseEstimator needs PoseEstimatorOptions, got '
-                            f'{type(options).__name__}')
+                            f'{type(options).__name__}; for a model name use '
+                            'PoseEstimator.from_model(name)')
         self.options = options
         self.model_name = Path(options.model_path).stem
         self._runtimes: list[Runtime] = []
@@ -70,6 +80,28 @@ class PoseEstimator:
             if options.smoothing else None
         self._closed = False
 
+    @classmethod
+    def from_model(cls, model: str | os.PathLike = DEFAULT_MODEL, **options: Any
+                   ) -> PoseEstimator:
+        """Build an estimator for a registered model name (``models.REGISTRY``) or a file.
+
+        ``options`` are ``PoseEstimatorOptions`` fields other than ``model_path``. A
+        registered name brings its family and, for BlazePose, its detector; a name whose
+        files are missing raises ``ModelNotFoundError`` with the command that fetches them.
+        """
+        if 'model_path' in options:
+            raise TypeError('from_model() takes the model as its first argument, not '
+                            'model_path=; PoseEstimator(PoseEstimatorOptions(model_path=...)) '
+                            'takes a path')
+        resolved = resolve_model(model)
+        if options.get('model_type', ModelFamily.AUTO) == ModelFamily.AUTO and resolved.family:
+            options['model_type'] = resolved.family
+        if not options.get('detector_path'):
+            options['detector_path'] = resolved.detector_path
+        estimator = cls(PoseEstimatorOptions(model_path=resolved.model_path, **options))
+        estimator.model_name = resolved.name
+        return estimator
+
     def _load(self, path: str, role: str) -> Runtime:
         if not path or not Path(path).expanduser().is_file():
             raise ModelLoadError(f'{role} {path!r} does not exist; expected a .tflite file. '
@@ -83,27 +115,42 @@ class PoseEstimator:
         return (f'PoseEstimator(model={self.model_name!r}, family={self.family!r}, '
                 f'smoothing={self._smoother is not None})')
 
-    def estimate(self, rgb: np.ndarray, timestamp_s: float) -> PoseResult:
-        """Return the people in an RGB uint8 frame taken at ``timestamp_s`` (seconds).
+    def estimate(self, rgb: np.ndarray, timestamp_s: float | None = None) -> PoseResult:
+        """Return the people in an RGB uint8 frame.
 
-        Timestamps drive the smoothing filters, so they must come from the camera
-        (message stamp), not from when the frame happened to be processed.
+        With ``timestamp_s`` (seconds) the frame is one of a video: people are followed
+        from the frames before (track ids, BlazePose's region) and their keypoints smoothed
+        over time. The timestamps drive the smoothing filters, so they must come from the
+        camera (the message stamp), not from when the frame happened to be processed.
+
+        Without it the frame is a still image, as in MediaPipe's IMAGE running mode: it is
+        searched afresh and nothing carries over from or to other calls; no smoothing, and
+        its people get new track ids. A video passed without timestamps is therefore
+        searched afresh every frame: slower, and unsmoothed.
         """
         if self._closed or self._adapter is None:
             raise RuntimeError('PoseEstimator is closed; create a new one to estimate again')
         check_rgb(rgb, 'estimate()')
+        still = timestamp_s is None
+        if not still and not math.isfinite(timestamp_s):
+            raise ValueError(f'timestamp_s must be a finite number of seconds or None, got '
+                             f'{timestamp_s!r}')
+        if still:
+            self.reset()
         start = time.perf_counter()
         poses = self._adapter.infer(rgb)
         inferred = time.perf_counter()
         poses = self._tracker.update(poses)
         tracked = time.perf_counter()
-        if self._smoother is not None:
+        if self._smoother is not None and not still:
             poses = self._smoother.update(poses, float(timestamp_s))
         done = time.perf_counter()
         timings = dict(self._adapter.timings)
         timings['tracking'] = tracked - inferred
         timings['smoothing'] = done - tracked
         timings['total'] = done - start
+        if still:
+            self.reset()
         return PoseResult(poses, int(rgb.shape[1]), int(rgb.shape[0]), timings)
 
     def reset(self) -> None:

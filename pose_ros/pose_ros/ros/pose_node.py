@@ -15,8 +15,8 @@ from sensor_msgs.msg import Image
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
-from pose_ros.models.registry import DEFAULT_MODEL, ModelError, resolve_model
-from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
+from pose_ros.models.registry import DEFAULT_MODEL, ModelError
+from pose_ros.pose.estimator import PoseEstimator
 from pose_ros.pose.families import DEFAULT_MIN_PERSON_SCORE, UnsupportedModelError
 from pose_ros.pose.options import MODEL_TYPES
 from pose_ros.pose.runtime import ModelLoadError
@@ -109,19 +109,14 @@ class PoseNode(Node):
             raise params.ParameterError(
                 f"parameters 'model' = {p['model']!r} and 'model_path' = {p['model_path']!r} "
                 'both choose the model; set only one')
-        resolved = resolve_model(p['model_path'] or p['model'])
-        model_type = p['model_type']
-        if model_type == 'auto' and resolved.family:
-            model_type = resolved.family
-        self._estimator = PoseEstimator(PoseEstimatorOptions(
-            model_path=resolved.model_path, model_type=model_type,
-            detector_path=p['detector_path'] or resolved.detector_path,
-            num_threads=p['num_threads'], delegate_path=p['delegate_path'],
-            max_persons=p['max_persons'],
+        self._estimator = PoseEstimator.from_model(
+            p['model_path'] or p['model'], model_type=p['model_type'],
+            detector_path=p['detector_path'], num_threads=p['num_threads'],
+            delegate_path=p['delegate_path'], max_persons=p['max_persons'],
             min_person_score=person_score_option(p['min_person_score']),
             smoothing=p['smoothing'], smoothing_min_cutoff=p['smoothing_min_cutoff'],
-            smoothing_beta=p['smoothing_beta']))
-        self._model_name = resolved.name
+            smoothing_beta=p['smoothing_beta'])
+        self._model_name = self._estimator.model_name
         self._bridge = CvBridge() if CvBridge is not None else None
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
