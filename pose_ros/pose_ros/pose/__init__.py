@@ -3,6 +3,7 @@
 from pose_ros.pose.estimator import PoseEstimator, PoseResult
 from pose_ros.pose.options import ModelFamily, PoseEstimatorOptions
 from pose_ros.pose.runtime import ModelLoadError, Runtime
+from pose_ros.pose.worker import FrameStats, LatestFrameWorker
 
-__all__ = ['ModelFamily', 'ModelLoadError', 'PoseEstimator', 'PoseEstimatorOptions',
-           'PoseResult', 'Runtime']
+__all__ = ['FrameStats', 'LatestFrameWorker', 'ModelFamily', 'ModelLoadError', 'PoseEstimator',
+           'PoseEstimatorOptions', 'PoseResult', 'Runtime']
