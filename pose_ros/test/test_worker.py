@@ -92,32 +92,24 @@ def test_an_exception_is_counted_reported_and_the_worker_goes_on(workers):
     assert worker.stats.take().bad == 1
 
 
-def test_a_failing_error_handler_does_not_end_the_worker(workers, caplog):
+def broken_handler(exc):
+    raise ValueError('handler broke')
+
+
+@pytest.mark.parametrize('on_error, logged', [(None, 'cannot work on bad'),
+                                              (broken_handler, 'on_error failed')])
+def test_an_error_no_handler_reports_is_logged_and_the_worker_goes_on(workers, caplog,
+                                                                     on_error, logged):
     work = Recorder(fail={'bad'})
-
-    def broken_handler(exc):
-        raise ValueError('handler broke')
-
-    worker = workers(work, on_error=broken_handler)
+    worker = workers(work, on_error=on_error)
     with caplog.at_level(logging.ERROR, logger='pose_ros.pose.worker'):
         worker.put('bad')
         assert work.wait_for(1)
         worker.put('good')
         assert work.wait_for(2)
+    assert logged in caplog.text
     assert worker.alive
-    assert 'on_error failed' in caplog.text
-
-
-def test_without_a_handler_the_error_is_logged(workers, caplog):
-    work = Recorder(fail={'bad'})
-    worker = workers(work)
-    with caplog.at_level(logging.ERROR, logger='pose_ros.pose.worker'):
-        worker.put('bad')
-        assert work.wait_for(1)
-        worker.put('good')
-        assert work.wait_for(2)
-    assert 'cannot work on bad' in caplog.text
-    assert worker.alive
+    assert worker.stats.take().bad == 1
 
 
 def test_stop_wakes_an_idle_worker():
