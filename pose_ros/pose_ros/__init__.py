@@ -11,8 +11,8 @@ from importlib import import_module
 
 _EXPORTS = {
     'PoseEstimator': 'pose_ros.pose', 'PoseEstimatorOptions': 'pose_ros.pose',
-    'PoseResult': 'pose_ros.pose', 'Pose': 'pose_ros.core', 'Keypoint': 'pose_ros.core',
-    'load_gestures': 'pose_ros.gestures',
+    'PoseResult': 'pose_ros.pose', 'ModelFamily': 'pose_ros.pose', 'Pose': 'pose_ros.core',
+    'Keypoint': 'pose_ros.core', 'load_gestures': 'pose_ros.gestures',
 }
 __all__ = sorted(_EXPORTS)
 

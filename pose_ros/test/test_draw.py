@@ -81,7 +81,7 @@ def test_non_finite_and_far_off_points_do_not_crash():
 @pytest.mark.parametrize('bad', [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), np.float32),
                                  np.zeros((10, 10, 4), np.uint8)])
 def test_wrong_image_is_rejected(bad):
-    with pytest.raises(ValueError, match=r'\(H, W, 3\) uint8'):
+    with pytest.raises(ValueError, match=r'drawing needs an RGB uint8 image of shape \(H, W, 3\)'):
         draw_poses(bad, [])
 
 

@@ -1,5 +1,6 @@
 """PoseEstimator end to end: options to tracked, smoothed poses, and the errors users meet."""
 
+import math
 from pathlib import Path
 import shutil
 
@@ -9,7 +10,9 @@ import pytest
 from skimage import data
 
 from pose_ros.core.keypoints import Keypoint
+from pose_ros.models.registry import ModelNotFoundError
 from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions, PoseResult
+from pose_ros.pose.options import ModelFamily
 from pose_ros.pose.runtime import ModelLoadError
 
 
@@ -143,12 +146,79 @@ def test_detector_given_as_the_model_is_explained():
     ('min_person_score', 1.5, 'min_person_score'),
 ])
 def test_bad_options_are_refused(tmp_path, field, value, match):
-    options = PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'), **{field: value})
+    # Refused where the options are made, before any file is opened.
     with pytest.raises(ValueError, match=match):
-        PoseEstimator(options)
+        PoseEstimator(PoseEstimatorOptions(model_path=str(tmp_path / 'm.tflite'),
+                                           **{field: value}))
 
 
 def test_bad_image_is_refused(landmark_path):
     with PoseEstimator(PoseEstimatorOptions(model_path=landmark_path)) as estimator:
         with pytest.raises(ValueError, match=r'RGB uint8 image of shape \(H, W, 3\)'):
             estimator.estimate(np.zeros((480, 640), np.uint8), 0.0)
+
+
+def test_from_model_resolves_a_registered_name_and_passes_options_through(landmark_path):
+    with PoseEstimator.from_model('blazepose_full', num_threads=1, smoothing=False,
+                                  min_person_score=0.6) as estimator:
+        assert estimator.model_name == 'blazepose_full'
+        assert estimator.family == 'blazepose'
+        assert estimator.options.model_path == landmark_path
+        assert estimator.options.detector_path.endswith('pose_detection.tflite')
+        assert (estimator.options.num_threads, estimator.options.smoothing) == (1, False)
+        assert estimator.min_person_score == 0.6
+        assert len(estimator.estimate(_astronaut_640x480()).poses) == 1
+
+
+def test_from_model_takes_a_path_and_a_model_family(landmark_path):
+    with PoseEstimator.from_model(Path(landmark_path),
+                                  model_type=ModelFamily.BLAZEPOSE) as estimator:
+        assert estimator.model_name == 'pose_landmark_full'
+        assert estimator.family == 'blazepose'
+
+
+def test_from_model_of_a_missing_model_says_how_to_fetch_it(tmp_path, monkeypatch):
+    monkeypatch.setenv('POSE_ROS_MODELS', str(tmp_path))
+    with pytest.raises(ModelNotFoundError) as err:
+        PoseEstimator.from_model('blazepose_full')
+    assert 'python -m pose_ros.models fetch blazepose_full' in str(err.value)
+    assert str(tmp_path) in str(err.value)
+
+
+def test_from_model_refuses_unknown_and_doubled_options(landmark_path):
+    with pytest.raises(TypeError, match='num_thread'):
+        PoseEstimator.from_model('blazepose_full', num_thread=2)
+    with pytest.raises(TypeError, match='first argument'):
+        PoseEstimator.from_model('blazepose_full', model_path=landmark_path)
+    with pytest.raises(ValueError, match='max_persons'):
+        PoseEstimator.from_model('blazepose_full', max_persons=0)
+
+
+def test_a_still_image_carries_nothing_over_from_or_to_other_calls(landmark_path):
+    image, moved = _astronaut_640x480(), _astronaut_640x480(dx=40)
+    with PoseEstimator.from_model('blazepose_full') as fresh:
+        still = fresh.estimate(image).poses[0]
+        first_frame = fresh.estimate(image, 0.0).poses[0]
+    with PoseEstimator.from_model('blazepose_full') as estimator:
+        adapter = estimator._adapter
+        for i in range(4):  # a video of the person 40 px to the right: tracked, smoothed
+            estimator.estimate(moved, i / 30.0)
+        assert adapter.detector_runs == 1
+        after_video = estimator.estimate(image).poses[0]
+        assert adapter.detector_runs == 2  # searched afresh
+        again = estimator.estimate(image).poses[0]
+        assert adapter.detector_runs == 3
+        next_frame = estimator.estimate(image, 1.0).poses[0]
+        assert adapter.detector_runs == 4  # the video starts afresh after a still
+    # Exactly what a fresh estimator sees: no region, track or filter state came along.
+    np.testing.assert_array_equal(after_video.keypoints, still.keypoints)
+    np.testing.assert_array_equal(again.keypoints, still.keypoints)
+    np.testing.assert_array_equal(next_frame.keypoints, first_frame.keypoints)
+    # Every still gets new track ids: its people are not the ones of another call.
+    assert len({after_video.track_id, again.track_id, next_frame.track_id}) == 3
+
+
+def test_a_timestamp_must_be_a_finite_number(landmark_path):
+    with PoseEstimator.from_model('blazepose_full') as estimator:
+        with pytest.raises(ValueError, match='timestamp_s'):
+            estimator.estimate(_astronaut_640x480(), math.nan)

@@ -1,7 +1,9 @@
 """Family detection from tensor signatures, explicit family checks and adapter creation."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
+from conftest import require_model
 import numpy as np
 import pytest
 
@@ -12,13 +14,16 @@ from pose_ros.pose.families.base import (
     check_family,
     create_adapter,
     detect_family,
+    get_family,
     normalized_to_pixels,
+    register,
 )
+from pose_ros.pose.families.blazepose import BlazePose
 from pose_ros.pose.families.heatmap import HeatmapPose
 from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
 from pose_ros.pose.families.posenet import PoseNet
 from pose_ros.pose.families.yolo_pose import YoloPose
-from pose_ros.pose.runtime import TensorInfo
+from pose_ros.pose.runtime import Runtime, TensorInfo
 
 
 def model(inputs, outputs):
@@ -143,6 +148,33 @@ def test_create_adapter_refuses_a_model_of_another_family():
 def test_create_adapter_points_blazepose_elsewhere():
     with pytest.raises(UnsupportedModelError, match='two models'):
         create_adapter('blazepose', SIGNATURES['blazepose'])
+
+
+def test_blazepose_is_built_by_the_registry_with_the_detector_beside_the_model():
+    landmark = require_model('pose_landmark_full.tflite')
+    require_model('pose_detection.tflite')
+    opened = []
+
+    def load(path, role):
+        opened.append((Path(path), role))
+        return Runtime(path)
+
+    adapter = create_adapter('blazepose', Runtime(landmark), load=load)
+    assert isinstance(adapter, BlazePose)
+    assert opened == [(landmark.parent / 'pose_detection.tflite', 'detector_path')]
+    assert adapter.min_detection_score == adapter.min_tracking_score == 0.5  # its default
+    opened.clear()
+    adapter = create_adapter('blazepose', Runtime(landmark), min_person_score=0.7,
+                             detector_path='/elsewhere/detector.tflite',
+                             load=lambda path, role: opened.append(path) or Runtime(
+                                 landmark.parent / 'pose_detection.tflite'))
+    assert opened == ['/elsewhere/detector.tflite']
+    assert adapter.min_detection_score == adapter.min_tracking_score == 0.7
+
+
+def test_a_family_registers_once():
+    with pytest.raises(ValueError, match="'posenet' is registered already"):
+        register(get_family('posenet'))
 
 
 @pytest.mark.parametrize('kwargs, message', [

@@ -73,26 +73,17 @@ def test_singlepose_box_spans_only_confident_keypoints():
     np.testing.assert_allclose(pose.box, expected, atol=1e-3)
 
 
-def test_uint8_input_gets_raw_letterboxed_pixels():
+@pytest.mark.parametrize('dtype, seed', [(np.uint8, 7), (np.float32, 8)])
+def test_input_gets_letterboxed_0_to_255_pixels(dtype, seed):
+    # A uint8 input takes the raw letterboxed pixels; a float input the same values as floats.
     xy, scores = ground_truth(np.random.default_rng(1))
-    runtime = singlepose_runtime(xy, scores, 192, np.uint8, 'float')
-    image = source_image(7)
+    runtime = singlepose_runtime(xy, scores, 192, dtype, 'float')
+    image = source_image(seed)
     MoveNetSinglePose(runtime).infer(image)
     boxed, _ = letterbox(image, 192, 192)
     (fed,) = runtime.fed
-    assert fed.dtype == np.uint8
-    np.testing.assert_array_equal(fed[0], boxed)
-
-
-def test_float_input_gets_0_to_255_floats():
-    xy, scores = ground_truth(np.random.default_rng(1))
-    runtime = singlepose_runtime(xy, scores, 192, np.float32, 'float')
-    image = source_image(8)
-    MoveNetSinglePose(runtime).infer(image)
-    boxed, _ = letterbox(image, 192, 192)
-    (fed,) = runtime.fed
-    assert fed.dtype == np.float32
-    np.testing.assert_array_equal(fed[0], boxed.astype(np.float32))
+    assert fed.dtype == dtype
+    np.testing.assert_array_equal(fed[0], boxed.astype(dtype))
 
 
 def test_singlepose_below_min_person_score_reports_nobody():

@@ -13,6 +13,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from pose_ros.core.geometry import check_rgb
 from pose_ros.core.keypoints import SKELETON, Keypoint, Pose
 
 # RGB colours.
@@ -42,11 +43,7 @@ def _side_colour(a: Keypoint, b: Keypoint) -> tuple[int, int, int]:
 
 
 def _check_image(image: np.ndarray) -> None:
-    if (not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3
-            or image.dtype != np.uint8):
-        got = (f'shape {image.shape} dtype {image.dtype}' if isinstance(image, np.ndarray)
-               else type(image).__name__)
-        raise ValueError(f'drawing needs an (H, W, 3) uint8 image, got {got}')
+    check_rgb(image, 'drawing')
     if not image.flags.writeable:
         raise ValueError('drawing happens in place, but the image is read-only; pass a copy')
 

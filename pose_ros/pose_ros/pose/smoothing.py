@@ -21,21 +21,13 @@ import math
 
 import numpy as np
 
+from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray:
     tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff, dtype=np.float64))
     return 1.0 / (1.0 + tau / dt)
-
-
-def _check_positive(name: str, value: float, allow_zero: bool = False) -> float:
-    value = float(value)
-    ok = value >= 0.0 if allow_zero else value > 0.0
-    if not math.isfinite(value) or not ok:
-        allowed = '>= 0' if allow_zero else '> 0'
-        raise ValueError(f'{name} must be a finite number {allowed}, got {value}')
-    return value
 
 
 class OneEuroFilter:
@@ -53,9 +45,9 @@ class OneEuroFilter:
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0,
                  d_cutoff: float = 1.0) -> None:
-        self.min_cutoff = _check_positive('min_cutoff', min_cutoff)
-        self.beta = _check_positive('beta', beta, allow_zero=True)
-        self.d_cutoff = _check_positive('d_cutoff', d_cutoff)
+        self.min_cutoff = check_positive('min_cutoff', min_cutoff)
+        self.beta = check_positive('beta', beta, allow_zero=True)
+        self.d_cutoff = check_positive('d_cutoff', d_cutoff)
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
         self._ready: np.ndarray | None = None
@@ -145,9 +137,9 @@ class KeypointSmoother:
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 4.0, d_cutoff: float = 1.0,
                  min_score: float = 0.1) -> None:
-        _check_positive('min_cutoff', min_cutoff)
-        _check_positive('beta', beta, allow_zero=True)
-        _check_positive('d_cutoff', d_cutoff)
+        check_positive('min_cutoff', min_cutoff)
+        check_positive('beta', beta, allow_zero=True)
+        check_positive('d_cutoff', d_cutoff)
         self.min_cutoff = float(min_cutoff)
         self.beta = float(beta)
         self.d_cutoff = float(d_cutoff)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 import sys
-import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -15,10 +14,12 @@ from sensor_msgs.msg import Image
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
-from pose_ros.models.registry import DEFAULT_MODEL, ModelError, resolve_model
-from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
-from pose_ros.pose.families.base import DEFAULT_MIN_PERSON_SCORE, FAMILIES, UnsupportedModelError
+from pose_ros.models.registry import DEFAULT_MODEL, ModelError
+from pose_ros.pose.estimator import PoseEstimator
+from pose_ros.pose.families import DEFAULT_MIN_PERSON_SCORE, UnsupportedModelError
+from pose_ros.pose.options import MODEL_TYPES
 from pose_ros.pose.runtime import ModelLoadError
+from pose_ros.pose.worker import LatestFrameWorker
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import poses_to_msg
 from pose_ros.ros.qos import newest_frame_only
@@ -56,7 +57,7 @@ PARAMS = (
                  read_only=True),
     params.Param('model_type', 'auto',
                  'The model family; auto detects it from the tensors where that is unambiguous.',
-                 choices=('auto',) + FAMILIES, read_only=True),
+                 choices=MODEL_TYPES, read_only=True),
     params.Param('detector_path', '',
                  'BlazePose only: the person detector; empty means the one beside the model.',
                  read_only=True),
@@ -108,19 +109,14 @@ class PoseNode(Node):
             raise params.ParameterError(
                 f"parameters 'model' = {p['model']!r} and 'model_path' = {p['model_path']!r} "
                 'both choose the model; set only one')
-        resolved = resolve_model(p['model_path'] or p['model'])
-        model_type = p['model_type']
-        if model_type == 'auto' and resolved.family:
-            model_type = resolved.family
-        self._estimator = PoseEstimator(PoseEstimatorOptions(
-            model_path=resolved.model_path, model_type=model_type,
-            detector_path=p['detector_path'] or resolved.detector_path,
-            num_threads=p['num_threads'], delegate_path=p['delegate_path'],
-            max_persons=p['max_persons'],
+        self._estimator = PoseEstimator.from_model(
+            p['model_path'] or p['model'], model_type=p['model_type'],
+            detector_path=p['detector_path'], num_threads=p['num_threads'],
+            delegate_path=p['delegate_path'], max_persons=p['max_persons'],
             min_person_score=person_score_option(p['min_person_score']),
             smoothing=p['smoothing'], smoothing_min_cutoff=p['smoothing_min_cutoff'],
-            smoothing_beta=p['smoothing_beta']))
-        self._model_name = resolved.name
+            smoothing_beta=p['smoothing_beta'])
+        self._model_name = self._estimator.model_name
         self._bridge = CvBridge() if CvBridge is not None else None
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
@@ -132,16 +128,14 @@ class PoseNode(Node):
         image_qos = newest_frame_only()
         self._image_sub = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, image_qos)
 
-        # The newest unprocessed frame and counters, shared with the inference thread.
-        self._lock = threading.Condition()
-        self._latest: Image | None = None
-        self._stopping = False
-        self._stats = _Stats()
+        # Inference on its own thread, always on the newest frame; its counters feed diagnostics.
+        self._worker = LatestFrameWorker(self._process, on_error=self._unexpected,
+                                         name='pose_inference')
+        self._stats = self._worker.stats
         self._started = time.monotonic()
         self._last_image = 0.0
         self._last_size: tuple[int, int] | None = None
         self._errors = KeyedThrottle(period_s=5.0)
-        self._worker = threading.Thread(target=self._work, name='pose_inference', daemon=True)
         self._worker.start()
         self.create_timer(p['diagnostics_period'], self._report)
         self.create_timer(1.0, self._watch_input)
@@ -156,28 +150,12 @@ class PoseNode(Node):
 
     # -- receiving: cheap, on the executor thread ------------------------------------------
     def _on_image(self, msg: Image) -> None:
-        with self._lock:
-            if self._latest is not None:
-                self._stats.dropped += 1
-            self._latest = msg
-            self._stats.received += 1
-            self._last_image = time.monotonic()
-            self._lock.notify()
+        self._last_image = time.monotonic()
+        self._worker.put(msg)
 
-    # -- inference: on its own thread, always on the newest frame --------------------------
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                while self._latest is None and not self._stopping:
-                    self._lock.wait()
-                if self._stopping:
-                    return
-                msg, self._latest = self._latest, None
-            try:
-                self._process(msg)
-            except Exception as exc:  # noqa: BLE001 - this thread is the node's only worker
-                self._stats.add_bad()
-                self._error(repr(exc), f'frame dropped after an unexpected error: {exc!r}')
+    # -- inference: on the worker's thread, always on the newest frame ---------------------
+    def _unexpected(self, exc: Exception) -> None:
+        self._error(repr(exc), f'frame dropped after an unexpected error: {exc!r}')
 
     def _to_rgb(self, msg: Image):
         if self._bridge is not None:
@@ -296,46 +274,9 @@ class PoseNode(Node):
         self._diagnostics_pub.publish(array)
 
     def destroy_node(self) -> None:
-        with self._lock:
-            self._stopping = True
-            self._lock.notify()
-        self._worker.join(timeout=5.0)
+        self._worker.stop(timeout=5.0)
         self._estimator.close()
         super().destroy_node()
-
-
-class _Stats:
-    """Counters for one diagnostics period; ``take`` hands them over and starts afresh."""
-
-    def __init__(self) -> None:
-        self.received = self.dropped = self.bad = self.processed = self.persons = 0
-        self.dropped_total = 0
-        self.convert_s = self.infer_s = self.total_s = 0.0
-        self._guard = threading.Lock()
-
-    def add(self, convert_s: float, infer_s: float, total_s: float, persons: int) -> None:
-        with self._guard:
-            self.processed += 1
-            self.convert_s += convert_s
-            self.infer_s += infer_s
-            self.total_s += total_s
-            self.persons = persons
-
-    def add_bad(self) -> None:
-        with self._guard:
-            self.bad += 1
-
-    def mean(self, total: float) -> float:
-        return 1000.0 * total / self.processed if self.processed else 0.0
-
-    def take(self) -> _Stats:
-        with self._guard:
-            out = _Stats()
-            out.__dict__.update({k: v for k, v in self.__dict__.items() if k != '_guard'})
-            self.dropped_total += self.dropped
-            self.received = self.dropped = self.bad = self.processed = 0
-            self.convert_s = self.infer_s = self.total_s = 0.0
-            return out
 
 
 def main(args: list[str] | None = None) -> int:

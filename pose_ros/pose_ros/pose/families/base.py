@@ -1,9 +1,13 @@
-"""Which pose-model family a .tflite file belongs to, and what every family's adapter shares.
+"""What every model family shares: the registry that names them, detection, and the adapter base.
 
 Users drop in whatever model they have; recognising the family from its tensor
 signature spares them from knowing export details, and refusing a model that fits
 no family (with the tensors it does have) turns a silent garbage-in robot into a
 clear startup error.
+
+Each family module registers itself here (``register``) with its signature, its tensor
+matcher, its factory and its default person score; this module imports none of them, so
+adding a family is one new module and one import line in ``families/__init__``.
 
 The shared ``FamilyAdapter`` lives here rather than in each family module so that
 letterboxing, input normalisation, timing and the final person selection behave
@@ -12,70 +16,130 @@ identically whichever network produced the poses.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from pose_ros.core.geometry import BOX_KEYPOINT_SCORE, clamp_box, sigmoid
-from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
+from pose_ros.core.checks import check_int, check_score
+from pose_ros.core.geometry import BOX_KEYPOINT_SCORE, check_rgb, clamp_box, sigmoid
+from pose_ros.core.keypoints import Pose
+from pose_ros.pose.options import FAMILIES
 from pose_ros.pose.preprocess import Affine, letterbox
-
-FAMILIES: tuple[str, ...] = ('blazepose', 'movenet_singlepose', 'movenet_multipose', 'posenet',
-                             'yolo_pose', 'heatmap')
-
-# Human-readable signatures, shown whenever a model does not fit.
-SIGNATURES: dict[str, str] = {
-    'blazepose': 'landmark model: input [1,256,256,3], an output [1,195] '
-                 '(the pose detector is passed separately)',
-    'movenet_singlepose': 'input [1,H,W,3], output [1,1,17,3] (y, x, score)',
-    'movenet_multipose': 'input [1,H,W,3], output [1,6,56] (17 x (y, x, score), box, score)',
-    'posenet': 'input [1,H,W,3], outputs [1,h,w,17] heatmaps and [1,h,w,34] offsets '
-               '(displacements optional)',
-    'yolo_pose': 'input [1,H,W,3], one output [1,56,N] or [1,N,56] '
-                 '(cx, cy, w, h, conf, 17 x (x, y, visibility))',
-    'heatmap': 'input [1,H,W,3], one output [1,h,w,17] heatmaps',
-}
-
-YOLO_CHANNELS = 5 + 3 * NUM_KEYPOINTS  # 56
-MULTIPOSE_SHAPE = (1, 6, 3 * NUM_KEYPOINTS + 5)  # (1, 6, 56)
-SINGLEPOSE_SHAPE = (1, 1, NUM_KEYPOINTS, 3)
-BLAZEPOSE_INPUT = (1, 256, 256, 3)
-BLAZEPOSE_LANDMARKS = (1, 195)
-
-
-# What a person's score is differs per family, so one threshold cannot suit them all: a
-# clear, whole person scores 0.38 to 0.43 with MoveNet SinglePose Lightning int8 (the mean of
-# its 17 keypoint scores), where a BlazePose presence is 0.9 or more. These are the defaults
-# for ``min_person_score`` when the user gives none; README "Models" says what each is based on.
-DEFAULT_MIN_PERSON_SCORE: dict[str, float] = {
-    'blazepose': 0.5,           # MediaPipe's default detection / presence / tracking confidence
-    'movenet_singlepose': 0.2,  # half a clear person's mean keypoint score
-    'movenet_multipose': 0.2,   # the model's own person score
-    'posenet': 0.2,             # mean keypoint score, as MoveNet SinglePose
-    'yolo_pose': 0.25,          # Ultralytics' default confidence threshold for prediction
-    'heatmap': 0.2,             # mean keypoint peak, as MoveNet SinglePose
-}
-
-
-def default_min_person_score(family: str) -> float:
-    """Return the person-score threshold that suits ``family`` when the user sets none."""
-    _check_known(family)
-    return DEFAULT_MIN_PERSON_SCORE[family]
 
 
 class UnsupportedModelError(ValueError):
     """The model's tensors fit no supported family, or not the family asked for."""
 
 
-def _shape(info: Any) -> tuple[int, ...]:
+class Adapter(Protocol):
+    """What the estimator needs of a family: poses from a frame, and state it can drop."""
+
+    family: str
+    timings: dict[str, float]
+
+    def infer(self, rgb: np.ndarray) -> list[Pose]: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    """What a family's factory gets besides the model's runtime.
+
+    ``min_person_score`` is the threshold in force (the family default already applied).
+    ``load(path, role)`` opens a further model file (BlazePose's detector) the way the
+    estimator opens the model, so that it is released with it; ``detector_path`` '' means
+    the family's own default place for it.
+    """
+
+    max_persons: int = 6
+    min_person_score: float = 0.5
+    detector_path: str = ''
+    load: Callable[[str, str], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered model family.
+
+    ``matches(runtime)`` says whether a model's tensors fit; ``signature`` says in words
+    what fits, for error messages; ``create(runtime, settings)`` builds the adapter;
+    ``explain(runtime)`` may name a model the family recognises but that is not what to
+    load (BlazePose's detector given as the model), or return None.
+    """
+
+    name: str
+    signature: str
+    matches: Callable[[Any], bool]
+    create: Callable[[Any, AdapterSettings], Adapter]
+    default_min_person_score: float
+    explain: Callable[[Any], str | None] | None = None
+
+
+_FAMILIES: dict[str, Family] = {}
+
+# What a person's score is differs per family, so one threshold cannot suit them all; each
+# family module gives its default for ``min_person_score`` when the user sets none, with
+# what it is based on (README "Models"). Filled by ``register``.
+DEFAULT_MIN_PERSON_SCORE: dict[str, float] = {}
+
+
+def register(family: Family) -> Family:
+    """Add a family, once; families are kept in ``ModelFamily`` order, others after them."""
+    if family.name in _FAMILIES:
+        raise ValueError(f'model family {family.name!r} is registered already')
+    check_score(f'{family.name} default_min_person_score', family.default_min_person_score)
+    ordered = sorted([*_FAMILIES.values(), family], key=lambda f: (
+        FAMILIES.index(f.name) if f.name in FAMILIES else len(FAMILIES)))
+    _FAMILIES.clear()
+    _FAMILIES.update((f.name, f) for f in ordered)
+    DEFAULT_MIN_PERSON_SCORE.clear()
+    DEFAULT_MIN_PERSON_SCORE.update((f.name, float(f.default_min_person_score)) for f in ordered)
+    return family
+
+
+def registered() -> tuple[str, ...]:
+    """Return the names of the registered families, in the order detection tries them."""
+    return tuple(_FAMILIES)
+
+
+def get_family(name: str) -> Family:
+    """Return the registered family ``name`` or raise UnsupportedModelError listing them."""
+    try:
+        return _FAMILIES[name]
+    except KeyError:
+        raise UnsupportedModelError(
+            f'unknown model family {name!r}; supported families are '
+            f'{", ".join(_FAMILIES)}') from None
+
+
+def default_min_person_score(family: str) -> float:
+    """Return the person-score threshold that suits ``family`` when the user sets none."""
+    return get_family(family).default_min_person_score
+
+
+def tensor_shape(info: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in info.shape)
+
+
+def output_shapes(runtime: Any) -> list[tuple[int, ...]]:
+    return [tensor_shape(o) for o in runtime.outputs]
+
+
+def image_input(runtime: Any) -> bool:
+    """Whether the model takes one [1, H, W, 3] image, as most families do."""
+    if len(runtime.inputs) != 1:
+        return False
+    shape = tensor_shape(runtime.inputs[0])
+    return len(shape) == 4 and shape[0] == 1 and shape[3] == 3
 
 
 def _describe(infos: list[Any]) -> str:
     if not infos:
         return 'none'
-    return ', '.join(f'{info.name!r} {list(_shape(info))} {np.dtype(info.dtype).name}'
+    return ', '.join(f'{info.name!r} {list(tensor_shape(info))} {np.dtype(info.dtype).name}'
                      for info in infos)
 
 
@@ -85,106 +149,18 @@ def describe_tensors(runtime: Any) -> str:
 
 
 def _supported_list() -> str:
-    return '; '.join(f'{name}: {SIGNATURES[name]}' for name in FAMILIES)
-
-
-def _image_input(runtime: Any) -> bool:
-    if len(runtime.inputs) != 1:
-        return False
-    shape = _shape(runtime.inputs[0])
-    return len(shape) == 4 and shape[0] == 1 and shape[3] == 3
-
-
-def _output_shapes(runtime: Any) -> list[tuple[int, ...]]:
-    return [_shape(o) for o in runtime.outputs]
-
-
-def _is_blazepose_detector(runtime: Any) -> bool:
-    shapes = _output_shapes(runtime)
-    boxes = {s[1] for s in shapes if len(s) == 3 and s[0] == 1 and s[2] == 12}
-    scores = {s[1] for s in shapes if len(s) == 3 and s[0] == 1 and s[2] == 1}
-    return bool(boxes & scores)
-
-
-def _match_blazepose(runtime: Any) -> bool:
-    return (len(runtime.inputs) == 1 and _shape(runtime.inputs[0]) == BLAZEPOSE_INPUT
-            and BLAZEPOSE_LANDMARKS in _output_shapes(runtime))
-
-
-def _match_movenet_singlepose(runtime: Any) -> bool:
-    return _image_input(runtime) and SINGLEPOSE_SHAPE in _output_shapes(runtime)
-
-
-def _match_movenet_multipose(runtime: Any) -> bool:
-    return _image_input(runtime) and MULTIPOSE_SHAPE in _output_shapes(runtime)
-
-
-def posenet_outputs(runtime: Any) -> tuple[int, int]:
-    """Return the positions of PoseNet's heatmap and offset outputs, or raise if absent.
-
-    Exports differ in output order, so the tensors are found by their channel counts
-    on a shared grid rather than by position or name.
-    """
-    shapes = _output_shapes(runtime)
-    for i, s in enumerate(shapes):
-        if len(s) != 4 or s[0] != 1 or s[3] != NUM_KEYPOINTS:
-            continue
-        for j, t in enumerate(shapes):
-            if t == (1, s[1], s[2], 2 * NUM_KEYPOINTS):
-                return i, j
-    raise UnsupportedModelError(
-        f'posenet expects {SIGNATURES["posenet"]}; found {describe_tensors(runtime)}')
-
-
-def _match_posenet(runtime: Any) -> bool:
-    try:
-        posenet_outputs(runtime)
-    except UnsupportedModelError:
-        return False
-    return _image_input(runtime)
-
-
-def _match_heatmap(runtime: Any) -> bool:
-    shapes = _output_shapes(runtime)
-    return (_image_input(runtime) and len(shapes) == 1 and len(shapes[0]) == 4
-            and shapes[0][0] == 1 and shapes[0][1] > 1 and shapes[0][2] > 1
-            and shapes[0][3] == NUM_KEYPOINTS)
-
-
-def _match_yolo_pose(runtime: Any) -> bool:
-    shapes = _output_shapes(runtime)
-    if not _image_input(runtime) or len(shapes) != 1 or len(shapes[0]) != 3:
-        return False
-    s = shapes[0]
-    return s[0] == 1 and YOLO_CHANNELS in s[1:] and s != MULTIPOSE_SHAPE
-
-
-_MATCHERS: dict[str, Callable[[Any], bool]] = {
-    'blazepose': _match_blazepose,
-    'movenet_singlepose': _match_movenet_singlepose,
-    'movenet_multipose': _match_movenet_multipose,
-    'posenet': _match_posenet,
-    'heatmap': _match_heatmap,
-    'yolo_pose': _match_yolo_pose,
-}
-
-
-def _check_known(family: str) -> None:
-    if family not in FAMILIES:
-        raise UnsupportedModelError(
-            f'unknown model family {family!r}; supported families are {", ".join(FAMILIES)}')
+    return '; '.join(f'{f.name}: {f.signature}' for f in _FAMILIES.values())
 
 
 def detect_family(runtime: Any) -> str:
     """Name the family whose tensor signature the model has."""
-    if _is_blazepose_detector(runtime) and not _match_blazepose(runtime):
-        raise UnsupportedModelError(
-            'this is the BlazePose pose DETECTOR (box and score outputs); pose_ros needs the '
-            'BlazePose landmark model as the model and the detector passed separately; '
-            f'found {describe_tensors(runtime)}')
-    for family, matches in _MATCHERS.items():
-        if matches(runtime):
-            return family
+    for family in _FAMILIES.values():
+        hint = family.explain(runtime) if family.explain is not None else None
+        if hint is not None:
+            raise UnsupportedModelError(f'{hint}; found {describe_tensors(runtime)}')
+    for family in _FAMILIES.values():
+        if family.matches(runtime):
+            return family.name
     raise UnsupportedModelError(
         f'model fits no supported pose family; found {describe_tensors(runtime)}. '
         f'Supported families: {_supported_list()}')
@@ -192,38 +168,26 @@ def detect_family(runtime: Any) -> str:
 
 def check_family(family: str, runtime: Any) -> None:
     """Refuse a model whose tensors do not fit the family the user asked for."""
-    _check_known(family)
-    if not _MATCHERS[family](runtime):
+    spec = get_family(family)
+    if not spec.matches(runtime):
         raise UnsupportedModelError(
-            f'model_type {family!r} expects {SIGNATURES[family]}; found '
+            f'model_type {family!r} expects {spec.signature}; found '
             f'{describe_tensors(runtime)}')
 
 
 def create_adapter(family: str, runtime: Any, *, max_persons: int = 6,
-                   min_person_score: float | None = None) -> FamilyAdapter:
+                   min_person_score: float | None = None, detector_path: str = '',
+                   load: Callable[[str, str], Any] | None = None) -> Adapter:
     """Build the adapter for ``family`` around a loaded runtime.
 
     ``min_person_score`` None means the family's default (``DEFAULT_MIN_PERSON_SCORE``).
+    ``detector_path`` and ``load`` serve families with a second model (``AdapterSettings``).
     """
-    # Imported here because every adapter module builds on FamilyAdapter from this module.
-    from pose_ros.pose.families.heatmap import HeatmapPose
-    from pose_ros.pose.families.movenet import MoveNetMultiPose, MoveNetSinglePose
-    from pose_ros.pose.families.posenet import PoseNet
-    from pose_ros.pose.families.yolo_pose import YoloPose
-
-    _check_known(family)
-    classes: dict[str, type[FamilyAdapter]] = {
-        'movenet_singlepose': MoveNetSinglePose,
-        'movenet_multipose': MoveNetMultiPose,
-        'posenet': PoseNet,
-        'yolo_pose': YoloPose,
-        'heatmap': HeatmapPose,
-    }
-    if family not in classes:
-        raise UnsupportedModelError(
-            f'family {family!r} needs two models (pose detector and landmark model), so it is '
-            f'not built by create_adapter; create_adapter builds {", ".join(classes)}')
-    return classes[family](runtime, max_persons=max_persons, min_person_score=min_person_score)
+    spec = get_family(family)
+    score = spec.default_min_person_score if min_person_score is None else min_person_score
+    settings = AdapterSettings(max_persons=max_persons, min_person_score=score,
+                               detector_path=detector_path, load=load)
+    return spec.create(runtime, settings)
 
 
 def as_probability(x: np.ndarray, slack: float = 0.0) -> np.ndarray:
@@ -280,27 +244,29 @@ class FamilyAdapter:
 
     def __init__(self, runtime: Any, *, max_persons: int = 6,
                  min_person_score: float | None = None) -> None:
-        if isinstance(max_persons, bool) or not isinstance(max_persons, (int, np.integer)) \
-                or max_persons < 1:
-            raise ValueError(f'max_persons must be an integer >= 1, got {max_persons!r}')
-        if min_person_score is None:
-            min_person_score = DEFAULT_MIN_PERSON_SCORE[self.family]
-        if not 0.0 <= float(min_person_score) <= 1.0:
-            raise ValueError(f'min_person_score must be within [0, 1], got {min_person_score}')
+        max_persons = check_int('max_persons', max_persons, 1)
+        min_person_score = default_min_person_score(self.family) if min_person_score is None \
+            else check_score('min_person_score', min_person_score)
         check_family(self.family, runtime)
         self.runtime = runtime
-        self.max_persons = int(max_persons)
-        self.min_person_score = float(min_person_score)
+        self.max_persons = max_persons
+        self.min_person_score = min_person_score
         self.input = runtime.inputs[0]
-        _, height, width, _ = _shape(self.input)
+        _, height, width, _ = tensor_shape(self.input)
         if height < 2 or width < 2:
             raise UnsupportedModelError(
                 f'{self.family} model input {self.input.name!r} has the dynamic shape '
-                f'{list(_shape(self.input))}; pose_ros needs a model exported with a fixed '
+                f'{list(tensor_shape(self.input))}; pose_ros needs a model exported with a fixed '
                 'input size, e.g. [1,256,256,3]')
         self.input_width = width
         self.input_height = height
         self.timings: dict[str, float] = {'preprocess': 0.0, 'invoke': 0.0, 'decode': 0.0}
+
+    @classmethod
+    def create(cls, runtime: Any, settings: AdapterSettings) -> FamilyAdapter:
+        """Build the adapter with the settings' person limits (the registry's factory)."""
+        return cls(runtime, max_persons=settings.max_persons,
+                   min_person_score=settings.min_person_score)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}({self.runtime!r}, max_persons={self.max_persons}, '
@@ -317,11 +283,6 @@ class FamilyAdapter:
         tensor's quantization, so raw pixels are exactly what it was calibrated on. Any
         other input gets floats in the family's range (the runtime quantizes int8 ones).
         """
-        if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 \
-                or rgb.shape[2] != 3 or rgb.size == 0:
-            raise ValueError(f'infer() needs an RGB uint8 image of shape (H, W, 3), got '
-                             f'{getattr(rgb, "dtype", type(rgb).__name__)} '
-                             f'{getattr(rgb, "shape", "")}')
         boxed, affine = letterbox(rgb, self.input_width, self.input_height, self.pad_value)
         if np.dtype(self.input.dtype) == np.uint8:
             return boxed[np.newaxis], affine
@@ -330,6 +291,7 @@ class FamilyAdapter:
 
     def infer(self, rgb: np.ndarray) -> list[Pose]:
         """Return the people in ``rgb``, best first, in source-image pixels."""
+        check_rgb(rgb, f'{type(self).__name__}.infer()')
         start = time.perf_counter()
         tensor, affine = self.model_input(rgb)
         prepared = time.perf_counter()

@@ -11,17 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
+from pathlib import Path
 import time
+from typing import Any
 
 import cv2
 import numpy as np
 
-from pose_ros.core.geometry import clamp_box, sigmoid
+from pose_ros.core.checks import check_score
+from pose_ros.core.geometry import box_iou, check_rgb, clamp_box, sigmoid
 from pose_ros.core.keypoints import Pose
+from pose_ros.pose.families.base import (
+    AdapterSettings,
+    Family,
+    UnsupportedModelError,
+    output_shapes,
+    register,
+    tensor_shape,
+)
 from pose_ros.pose.preprocess import crop_rotated, letterbox
 from pose_ros.pose.runtime import Runtime
 
 DETECTOR_SIZE = 224
+# The detector's file name in the mediapipe wheel; looked for beside the landmark model.
+DETECTOR_FILE = 'pose_detection.tflite'
 LANDMARK_SIZE = 256
 NUM_LANDMARKS = 39  # 33 body landmarks + 2 alignment points (33, 34) + 4 unused
 # The detector's SSD head (MediaPipe SsdAnchorsCalculator options for this model).
@@ -130,14 +143,10 @@ class BlazePose:
         anchors = ssd_anchor_centers()
         _check_model(detector, 'detector', (1, DETECTOR_SIZE, DETECTOR_SIZE, 3),
                      {(1, len(anchors), 12), (1, len(anchors), 1)})
-        for name, value in (('min_detection_score', min_detection_score),
-                            ('min_tracking_score', min_tracking_score)):
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f'{name} must be within [0, 1], got {value}')
+        self.min_detection_score = check_score('min_detection_score', min_detection_score)
+        self.min_tracking_score = check_score('min_tracking_score', min_tracking_score)
         self.landmark = landmark
         self.detector = detector
-        self.min_detection_score = float(min_detection_score)
-        self.min_tracking_score = float(min_tracking_score)
         self._anchors = anchors
         shapes = [o.shape for o in landmark.outputs]
         self._landmark_outputs = [shapes.index((1, NUM_LANDMARKS * 5)), shapes.index((1, 1))]
@@ -174,7 +183,7 @@ class BlazePose:
         says nobody is in the region (presence below ``min_tracking_score``, as MediaPipe
         decides) or when the landmarks do not fit the region (``REDETECT_SHIFT``).
         """
-        _check_rgb(rgb)
+        check_rgb(rgb, 'BlazePose.infer()')
         start = time.perf_counter()
         self._preprocess_s = 0.0
         self._invoke_s = 0.0
@@ -228,7 +237,8 @@ class BlazePose:
         points = raw[:, 4:12].reshape(-1, 4, 2) + centers[:, np.newaxis, :]
         # Weighted NMS, first cluster only: average the detections overlapping the best one.
         best = int(np.argmax(scores))
-        cluster = _iou(boxes[best], boxes) > NMS_IOU
+        cluster = box_iou(boxes[best], boxes) > NMS_IOU
+        cluster[best] = True  # a box without area overlaps nothing, not even itself
         weights = scores[cluster] / scores[cluster].sum()
         box = weights @ boxes[cluster]
         points = np.tensordot(weights, points[cluster], axes=1)
@@ -279,15 +289,6 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    lo = np.maximum(box[:2], boxes[:, :2])
-    hi = np.minimum(box[2:], boxes[:, 2:])
-    inter = np.prod(np.clip(hi - lo, 0.0, None), axis=1)
-    area = np.prod(box[2:] - box[:2])
-    areas = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
-    return inter / np.maximum(area + areas - inter, 1e-9)
-
-
 def _check_model(runtime: Runtime, role: str, input_shape: tuple[int, ...],
                  output_shapes: set[tuple[int, ...]]) -> None:
     inputs = [i.shape for i in runtime.inputs]
@@ -299,8 +300,42 @@ def _check_model(runtime: Runtime, role: str, input_shape: tuple[int, ...],
             f'and outputs {sorted(outputs)}')
 
 
-def _check_rgb(rgb: np.ndarray) -> None:
-    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 \
-            or rgb.dtype != np.uint8 or rgb.size == 0:
-        raise ValueError('BlazePose.infer expects an HxWx3 uint8 RGB image, got '
-                         f'{getattr(rgb, "shape", type(rgb))} {getattr(rgb, "dtype", "")}')
+def _create(landmark: Runtime, settings: AdapterSettings) -> BlazePose:
+    """Build BlazePose from the landmark model, loading the detector the settings point to.
+
+    The detector is ``settings.detector_path``, or the file the mediapipe wheel ships beside
+    the landmark model. BlazePose follows one person, so ``max_persons`` does not apply.
+    """
+    if settings.load is None:
+        raise UnsupportedModelError(
+            'family blazepose needs two models (pose detector and landmark model): give '
+            'create_adapter a load(path, role) that opens the detector, or use PoseEstimator')
+    path = settings.detector_path or str(Path(landmark.path).expanduser().parent / DETECTOR_FILE)
+    detector = settings.load(path, 'detector_path')
+    return BlazePose(landmark, detector, min_detection_score=settings.min_person_score,
+                     min_tracking_score=settings.min_person_score)
+
+
+def _matches(runtime: Any) -> bool:
+    return ([tensor_shape(i) for i in runtime.inputs] == [(1, LANDMARK_SIZE, LANDMARK_SIZE, 3)]
+            and (1, NUM_LANDMARKS * 5) in output_shapes(runtime))
+
+
+def _explain(runtime: Any) -> str | None:
+    """Recognise the detector given as the model: it has box and score outputs per anchor."""
+    shapes = output_shapes(runtime)
+    boxes = {s[1] for s in shapes if len(s) == 3 and s[0] == 1 and s[2] == 12}
+    scores = {s[1] for s in shapes if len(s) == 3 and s[0] == 1 and s[2] == 1}
+    if not boxes & scores or _matches(runtime):
+        return None
+    return ('this is the BlazePose pose DETECTOR (box and score outputs); pose_ros needs the '
+            'BlazePose landmark model as the model and the detector passed separately')
+
+
+register(Family(
+    name='blazepose',
+    signature='landmark model: input [1,256,256,3], an output [1,195] '
+              '(the pose detector is passed separately)',
+    matches=_matches, create=_create, explain=_explain,
+    # MediaPipe's defaults for detection, presence and tracking confidence.
+    default_min_person_score=0.5))

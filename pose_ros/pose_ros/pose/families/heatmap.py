@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.pose.families.base import FamilyAdapter, as_probability, pose_from_input
+from pose_ros.pose.families.base import (
+    Family,
+    FamilyAdapter,
+    as_probability,
+    image_input,
+    output_shapes,
+    pose_from_input,
+    register,
+)
 from pose_ros.pose.preprocess import Affine
 
 # Regression heads overshoot [0, 1] a little; only values beyond this are taken as logits.
@@ -30,6 +38,13 @@ HEATMAP_LOGIT_SLACK = 0.5
 # Float inputs of the model zoo's heatmap models: rescaling scale 1/127.5, offset -1.
 DEFAULT_INPUT_RANGE = (-1.0, 1.0)
 _LOG_FLOOR = 1e-6
+
+
+def _matches(runtime: Any) -> bool:
+    shapes = output_shapes(runtime)
+    return (image_input(runtime) and len(shapes) == 1 and len(shapes[0]) == 4
+            and shapes[0][0] == 1 and shapes[0][1] > 1 and shapes[0][2] > 1
+            and shapes[0][3] == NUM_KEYPOINTS)
 
 
 def _vertex_offset(log_maps: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -102,3 +117,8 @@ class HeatmapPose(FamilyAdapter):
     def _decode(self, outputs: list[np.ndarray], to_source: Affine) -> list[Pose]:
         kp = decode_heatmaps(outputs[0][0], self.input_width, self.input_height)
         return [pose_from_input(kp, to_source)]
+
+
+register(Family(name='heatmap', signature='input [1,H,W,3], one output [1,h,w,17] heatmaps',
+                matches=_matches, create=HeatmapPose.create,
+                default_min_person_score=0.2))  # mean keypoint peak, as MoveNet SinglePose

@@ -16,14 +16,19 @@ import numpy as np
 
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.pose.families.base import (
-    MULTIPOSE_SHAPE,
-    SINGLEPOSE_SHAPE,
+    Family,
     FamilyAdapter,
     check_family,
+    image_input,
     normalized_to_pixels,
+    output_shapes,
     pose_from_input,
+    register,
 )
 from pose_ros.pose.preprocess import Affine
+
+SINGLEPOSE_SHAPE = (1, 1, NUM_KEYPOINTS, 3)
+MULTIPOSE_SHAPE = (1, 6, 3 * NUM_KEYPOINTS + 5)  # (1, 6, 56)
 
 
 def _find(outputs: list[np.ndarray], shape: tuple[int, ...], family: str) -> np.ndarray:
@@ -106,3 +111,20 @@ class MoveNetMultiPose(FamilyAdapter):
         keypoints, boxes, scores = decode_multipose(out, self.input_width, self.input_height)
         return [pose_from_input(keypoints[i], to_source, box=boxes[i], score=float(scores[i]))
                 for i in np.flatnonzero(scores >= self.min_person_score)]
+
+
+register(Family(
+    name='movenet_singlepose',
+    signature='input [1,H,W,3], output [1,1,17,3] (y, x, score)',
+    matches=lambda runtime: image_input(runtime) and SINGLEPOSE_SHAPE in output_shapes(runtime),
+    create=MoveNetSinglePose.create,
+    # A clear, whole person scores 0.38 to 0.43 with MoveNet SinglePose Lightning int8 (the
+    # mean of its 17 keypoint scores): half of that, so a partly hidden person still counts.
+    default_min_person_score=0.2))
+
+register(Family(
+    name='movenet_multipose',
+    signature='input [1,H,W,3], output [1,6,56] (17 x (y, x, score), box, score)',
+    matches=lambda runtime: image_input(runtime) and MULTIPOSE_SHAPE in output_shapes(runtime),
+    create=MoveNetMultiPose.create,
+    default_min_person_score=0.2))  # the model's own person score, chosen as SinglePose's

@@ -15,8 +15,44 @@ import numpy as np
 
 from pose_ros.core.geometry import sigmoid
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros.pose.families.base import FamilyAdapter, pose_from_input, posenet_outputs
+from pose_ros.pose.families.base import (
+    Family,
+    FamilyAdapter,
+    UnsupportedModelError,
+    describe_tensors,
+    image_input,
+    output_shapes,
+    pose_from_input,
+    register,
+)
 from pose_ros.pose.preprocess import Affine
+
+SIGNATURE = ('input [1,H,W,3], outputs [1,h,w,17] heatmaps and [1,h,w,34] offsets '
+             '(displacements optional)')
+
+
+def posenet_outputs(runtime: Any) -> tuple[int, int]:
+    """Return the positions of PoseNet's heatmap and offset outputs, or raise if absent.
+
+    Exports differ in output order, so the tensors are found by their channel counts
+    on a shared grid rather than by position or name.
+    """
+    shapes = output_shapes(runtime)
+    for i, s in enumerate(shapes):
+        if len(s) != 4 or s[0] != 1 or s[3] != NUM_KEYPOINTS:
+            continue
+        for j, t in enumerate(shapes):
+            if t == (1, s[1], s[2], 2 * NUM_KEYPOINTS):
+                return i, j
+    raise UnsupportedModelError(f'posenet expects {SIGNATURE}; found {describe_tensors(runtime)}')
+
+
+def _matches(runtime: Any) -> bool:
+    try:
+        posenet_outputs(runtime)
+    except UnsupportedModelError:
+        return False
+    return image_input(runtime)
 
 
 def output_stride(input_size: int, grid_size: int) -> float:
@@ -89,3 +125,7 @@ class PoseNet(FamilyAdapter):
         offsets = outputs[self._offset_index][0]
         kp = decode_single_pose(heatmaps, offsets, self.stride_x, self.stride_y)
         return [pose_from_input(kp, to_source)]
+
+
+register(Family(name='posenet', signature=SIGNATURE, matches=_matches, create=PoseNet.create,
+                default_min_person_score=0.2))  # mean keypoint score, as MoveNet SinglePose

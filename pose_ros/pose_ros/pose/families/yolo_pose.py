@@ -25,13 +25,18 @@ import zipfile
 
 import numpy as np
 
+from pose_ros.core.checks import check_score
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.pose.families.base import (
-    YOLO_CHANNELS,
+    Family,
     FamilyAdapter,
     as_probability,
+    image_input,
+    output_shapes,
     pose_from_input,
+    register,
 )
+from pose_ros.pose.families.movenet import MULTIPOSE_SHAPE
 from pose_ros.pose.nms import nms
 from pose_ros.pose.preprocess import Affine
 
@@ -42,6 +47,15 @@ NORMALIZED_LIMIT = 1.5
 MAX_METADATA_BYTES = 1 << 20
 # Ultralytics' own default IoU threshold for pose prediction.
 DEFAULT_IOU_THRESHOLD = 0.7
+YOLO_CHANNELS = 5 + 3 * NUM_KEYPOINTS  # 56
+
+
+def _matches(runtime: Any) -> bool:
+    shapes = output_shapes(runtime)
+    if not image_input(runtime) or len(shapes) != 1 or len(shapes[0]) != 3:
+        return False
+    s = shapes[0]
+    return s[0] == 1 and YOLO_CHANNELS in s[1:] and s != MULTIPOSE_SHAPE
 
 
 def ultralytics_metadata(path: str | Path) -> dict[str, Any] | None:
@@ -125,10 +139,9 @@ class YoloPose(FamilyAdapter):
     def __init__(self, runtime: Any, *, max_persons: int = 6,
                  min_person_score: float | None = None,
                  iou_threshold: float = DEFAULT_IOU_THRESHOLD) -> None:
-        if not 0.0 <= iou_threshold <= 1.0:
-            raise ValueError(f'iou_threshold must be within [0, 1], got {iou_threshold}')
+        iou_threshold = check_score('iou_threshold', iou_threshold)
         super().__init__(runtime, max_persons=max_persons, min_person_score=min_person_score)
-        self.iou_threshold = float(iou_threshold)
+        self.iou_threshold = iou_threshold
         path = getattr(runtime, 'path', None)
         self.metadata = ultralytics_metadata(path) if path is not None else None
         self.normalized: bool | None = True if self.metadata is not None else None
@@ -143,3 +156,11 @@ class YoloPose(FamilyAdapter):
             self.iou_threshold, self.max_persons, self.normalized)
         return [pose_from_input(keypoints[i], to_source, box=boxes[i], score=float(scores[i]))
                 for i in range(len(scores))]
+
+
+register(Family(
+    name='yolo_pose',
+    signature='input [1,H,W,3], one output [1,56,N] or [1,N,56] '
+              '(cx, cy, w, h, conf, 17 x (x, y, visibility))',
+    matches=_matches, create=YoloPose.create,
+    default_min_person_score=0.25))  # Ultralytics' default confidence threshold
