@@ -84,7 +84,7 @@ class GestureNode(Node):
     """Follow the person who engaged, and turn their gestures into bounded commands."""
 
     def __init__(self, shared_process: Collection[str] = ()) -> None:
-        super().__init__('gesture_node')
+        super().__init__('gesture_node', **params.NODE_OPTIONS)
         self._params = params.declare(self, PARAMS, shared_process)
         self._gestures_path = self._params['gestures_file'] or default_gestures_file()
         self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params))
