@@ -43,6 +43,8 @@ from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, View, render  # n
 
 
 def ms(values: list[float]) -> str:
+    if not values:  # e.g. the engage gesture was not seen: say so rather than fail
+        return '  none /   none /   none'
     a = np.array(values) * 1e3
     return f'{np.median(a):6.2f} / {np.percentile(a, 95):6.2f} / {a.max():6.2f}'
 

@@ -1,10 +1,22 @@
-"""Per-stage cost of PoseEstimator on a moving 640x480 clip, and the overhead around invoke().
+"""Per-stage cost of PoseEstimator on a moving 640x480 clip, next to references from the same run.
 
 The clip is the astronaut photo drifting and zooming a little each frame, so the
 BlazePose tracker re-crops every frame as it would on a camera, instead of seeing
 one frozen image.
 
     python benchmarks/bench_pose.py --frames 300 --threads 2
+
+References, measured in the same run because absolute times vary with the machine: the bare
+landmark ``invoke()`` (always), and MediaPipe's own BlazePose pipeline on the same frames
+(``mp.solutions.pose``, model complexity 1, which runs the same pose_detection and
+pose_landmark_full models from the mediapipe wheel) when ``mediapipe`` is importable. It is
+not in the project's venv (mediapipe 0.10.21 needs numpy < 2); a venv for it:
+
+    python3.11 -m venv /tmp/mp && /tmp/mp/bin/pip install mediapipe==0.10.21 ai-edge-litert \
+        scikit-image
+    PYTHONPATH=pose_ros /tmp/mp/bin/python benchmarks/bench_pose.py
+
+(without ROS there, the message stage is not measured).
 """
 
 from __future__ import annotations
@@ -58,6 +70,16 @@ def default_model(model_type: str) -> str:
     return str(root / 'pose_landmark_full.tflite') if model_type in ('auto', 'blazepose') else ''
 
 
+def mediapipe_solution():
+    """MediaPipe's own BlazePose pipeline, or None when mediapipe is not installed."""
+    try:
+        import mediapipe as mp
+    except ImportError:
+        return None
+    return mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1,
+                                  smooth_landmarks=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--frames', type=int, default=300)
@@ -76,10 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     clip = make_clip(args.frames)
     records = {stage: [] for stage in STAGES}
     found = 0
+    # Frame by frame in turn with ours, so that both see the same load on a shared machine.
+    reference = mediapipe_solution() if args.model_type == 'blazepose' else None
+    reference_s, reference_found = [], 0
     with PoseEstimator(options) as estimator:
         for i in range(args.warmup):
             estimator.estimate(clip[i % len(clip)], i / 30.0)
+            if reference is not None:
+                reference.process(clip[i % len(clip)])
         estimator.reset()
+        if reference is not None:
+            reference.reset()
         runs_before = getattr(estimator._adapter, 'detector_runs', 0)
         start = time.perf_counter()
         # Frames as they arrive in a sensor_msgs/Image: rgb8 bytes, converted like the node does.
@@ -98,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
             timings['total'] = timings['total'] + timings['conversion'] + timings['message']
             for stage in STAGES:
                 records[stage].append(timings.get(stage, 0.0))
-        wall = time.perf_counter() - start
+            if reference is not None:
+                t4 = time.perf_counter()
+                reference_found += reference.process(clip[i]).pose_landmarks is not None
+                reference_s.append(time.perf_counter() - t4)
+        wall = time.perf_counter() - start - sum(reference_s)
         detector_runs = getattr(estimator._adapter, 'detector_runs', None)
         if detector_runs is not None:
             detector_runs -= runs_before
@@ -119,6 +152,21 @@ def main(argv: list[str] | None = None) -> int:
           f'{1.0 / np.mean(records["total"]):.1f} (estimate() mean)')
     print(f'frames with a person: {found}/{args.frames}'
           + (f', detector runs: {detector_runs}' if detector_runs is not None else ''))
+    estimate = np.array(records['total']) - np.array(records['conversion']) \
+        - np.array(records['message'])
+    print(f'per frame, estimate(): mean {estimate.mean() * 1e3:.2f} ms, p50 '
+          f'{np.percentile(estimate, 50) * 1e3:.2f} ms '
+          f'({estimate.mean() / invoke.mean():.2f}x the bare invoke())')
+    if reference is None:
+        print('MediaPipe reference: not measured (mediapipe not installed, or not BlazePose)')
+    else:
+        reference.close()
+        times = np.array(reference_s)
+        print(f'MediaPipe solutions.pose (complexity 1), same frames in turn: mean '
+              f'{times.mean() * 1e3:.2f} ms, p50 {np.percentile(times, 50) * 1e3:.2f} ms, '
+              f'{1.0 / times.mean():.1f} frames/s, a person in {reference_found}/{len(clip)}')
+        print(f'estimate() / MediaPipe: {estimate.mean() / times.mean():.2f} (mean), '
+              f'{np.percentile(estimate, 50) / np.percentile(times, 50):.2f} (p50)')
     return 0
 
 

@@ -11,42 +11,50 @@ With a camera driver already running, and a robot listening on /robot/cmd_vel:
 
 Topic arguments follow ROS name rules: a relative name (the defaults) is resolved inside
 ``namespace``, an absolute one (leading /) is used as is.
+
+Each node is required: when one ends (a missing model, camera or video, a bad parameter), the
+launch stops the others and exits non-zero, as the pipeline cannot work without it.
 """
 
 import os
 
-from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from ament_index_python.packages import get_package_share_directory
+from launch import LaunchContext, LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable, Shutdown
 from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
+from launch.substitutions import LaunchConfiguration, PythonExpression
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
-from launch_ros.substitutions import FindPackageShare
 
-CONFIG = PathJoinSubstitution([FindPackageShare('pose_ros'), 'config'])
+# A path, not a substitution: --show-args prints it as the file a user can open.
+CONFIG = os.path.join(get_package_share_directory('pose_ros'), 'config')
 PROFILE_VARS = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
 
-# name, default, description; each becomes an argument, read with arg(name).
+# name, default, description, choices (None: any value); each becomes an argument, read with
+# arg(name).
 ARGUMENTS = (
     ('use_camera', 'true',
-     'true: start camera_node on `source`; false: pose_node reads an existing `image` topic.'),
+     'true: start camera_node on `source`; false: pose_node reads an existing `image` topic.',
+     ['true', 'false']),
     ('source', '0',
      ("camera_node's source: a V4L2 index or /dev/videoN, a video file, a folder of images "
-      'or a .gif (recordings are replayed at their own rate).')),
+      'or a .gif (recordings are replayed at their own rate).'), None),
     ('image', 'camera/image_raw',
-     'Image topic pose_node reads; camera_node publishes there (and camera_info beside it).'),
-    ('model', 'blazepose_full', 'Pose model: a name from `fetch_model list` or a .tflite path.'),
-    ('camera_params', PathJoinSubstitution([CONFIG, 'camera_node.yaml']),
-     'Parameters file of camera_node.'),
-    ('pose_params', PathJoinSubstitution([CONFIG, 'pose_node.yaml']),
-     'Parameters file of pose_node.'),
-    ('gesture_params', PathJoinSubstitution([CONFIG, 'gesture_node.yaml']),
-     'Parameters file of gesture_node.'),
-    ('gestures_file', PathJoinSubstitution([CONFIG, 'gestures.yaml']),
-     'The gesture language file gesture_node loads.'),
-    ('cmd_vel', 'cmd_vel', 'Topic the velocity commands go to (your robot).'),
-    ('namespace', '', 'Namespace of all nodes and of their relative topics.'),
-    ('log_level', 'info', 'Log level of all nodes: debug, info, warn, error or fatal.'),
+     'Image topic pose_node reads; camera_node publishes there (and camera_info beside it).',
+     None),
+    ('model', 'blazepose_full', 'Pose model: a name from `fetch_model list` or a .tflite path.',
+     None),
+    ('camera_params', os.path.join(CONFIG, 'camera_node.yaml'),
+     'Parameters file of camera_node.', None),
+    ('pose_params', os.path.join(CONFIG, 'pose_node.yaml'),
+     'Parameters file of pose_node.', None),
+    ('gesture_params', os.path.join(CONFIG, 'gesture_node.yaml'),
+     'Parameters file of gesture_node.', None),
+    ('gestures_file', os.path.join(CONFIG, 'gestures.yaml'),
+     'The gesture language file gesture_node loads.', None),
+    ('cmd_vel', 'cmd_vel', 'Topic the velocity commands go to (your robot).', None),
+    ('namespace', '', 'Namespace of all nodes and of their relative topics.', None),
+    ('log_level', 'info', 'Log level of all nodes.', ['debug', 'info', 'warn', 'error', 'fatal']),
 )
 
 
@@ -57,6 +65,22 @@ def arg(name: str) -> LaunchConfiguration:
 def text(name: str) -> ParameterValue:
     """Keep a parameter a string: source '0' must not become the integer 0."""
     return ParameterValue(arg(name), value_type=str)
+
+
+def stop_launch(context: LaunchContext) -> list:
+    """End the launch when a node has ended: with an error (exit non-zero) when it failed.
+
+    Why not just Shutdown(): it ends the launch with exit 0, and a script or a service manager
+    starting the launch would not know that it failed. An error raised in an action is how
+    launch exits non-zero (all distros since Foxy), after stopping the other processes.
+    """
+    event = context.locals.event
+    if event.returncode == 0 and context.is_shutdown:  # stopped by the launch, e.g. Ctrl-C
+        return []
+    if event.returncode != 0:
+        raise RuntimeError(f'{event.process_name} exited with code {event.returncode}; the '
+                           'pipeline cannot work without it, so the launch stops')
+    return [Shutdown(reason=f'{event.process_name} ended')]
 
 
 def shared_memory_profile() -> list:
@@ -70,31 +94,36 @@ def shared_memory_profile() -> list:
         return []
     old = os.environ.get('ROS_DISTRO', '') in ('humble', 'iron', 'jazzy')
     return [SetEnvironmentVariable(PROFILE_VARS[1] if old else PROFILE_VARS[0],
-                                   PathJoinSubstitution([CONFIG, 'fastdds.xml']))]
+                                   os.path.join(CONFIG, 'fastdds.xml'))]
 
 
 def generate_launch_description() -> LaunchDescription:
     # camera_info is the image topic's sibling: /my_cam/image_raw -> /my_cam/camera_info.
     camera_info = PythonExpression(
         ["'/'.join('", arg('image'), "'.split('/')[:-1] + ['camera_info'])"])
-    common = {'namespace': arg('namespace'), 'output': 'screen',
-              'arguments': ['--ros-args', '--log-level', arg('log_level')]}
+
+    def common() -> dict:
+        return {'namespace': arg('namespace'), 'output': 'screen',
+                'arguments': ['--ros-args', '--log-level', arg('log_level')],
+                'on_exit': [OpaqueFunction(function=stop_launch)]}
+
     return LaunchDescription([
-        *(DeclareLaunchArgument(name, default_value=default, description=description)
-          for name, default, description in ARGUMENTS),
+        *(DeclareLaunchArgument(name, default_value=default, description=description,
+                                choices=choices)
+          for name, default, description, choices in ARGUMENTS),
         *shared_memory_profile(),
         Node(package='pose_ros', executable='camera_node', name='camera_node',
              condition=IfCondition(arg('use_camera')),
              parameters=[arg('camera_params'), {'source': text('source')}],
              remappings=[('camera/image_raw', arg('image')),
                          ('camera/camera_info', camera_info)],
-             **common),
+             **common()),
         Node(package='pose_ros', executable='pose_node', name='pose_node',
              parameters=[arg('pose_params'), {'model': text('model')}],
              remappings=[('camera/image_raw', arg('image'))],
-             **common),
+             **common()),
         Node(package='pose_ros', executable='gesture_node', name='gesture_node',
              parameters=[arg('gesture_params'), {'gestures_file': text('gestures_file')}],
              remappings=[('cmd_vel', arg('cmd_vel'))],
-             **common),
+             **common()),
     ])

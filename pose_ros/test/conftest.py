@@ -47,12 +47,21 @@ SPOILS = ['nan', 'nan positions', 'infinite positions', 'zero scores', 'only the
 
 
 def executable(name: str) -> str:
-    """Path of an installed pose_ros executable; without one the tests must fail, not skip."""
-    import shutil
-    path = shutil.which(name)
-    if path is None:
-        raise RuntimeError(f'{name} is not on PATH: run tools/setup.sh, then source '
-                           'pose_ros_env.sh (or source install/setup.bash on a distro)')
+    """Path of an installed pose_ros executable; without one the tests must fail, not skip.
+
+    Found where ``ros2 run`` looks, in the package's lib/pose_ros (ament index), not on PATH:
+    a distro user has only sourced install/setup.bash, which puts no package's lib on PATH.
+    """
+    from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+    try:
+        prefix = get_package_prefix('pose_ros')
+    except PackageNotFoundError:
+        raise RuntimeError('pose_ros is not installed: run tools/setup.sh, then source '
+                           'pose_ros_env.sh (or, on a distro, colcon build and source '
+                           'install/setup.bash)') from None
+    path = os.path.join(prefix, 'lib', 'pose_ros', name)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f'{path} is missing: build pose_ros again (colcon build)')
     return path
 
 

@@ -2,6 +2,8 @@
 
 import os
 import pathlib
+import subprocess
+import sys
 
 import ament_index_python.packages as ament_index
 import pytest
@@ -30,3 +32,16 @@ def test_executables_install_to_lib_for_ros2_run():
     prefix = pathlib.Path(ament_index.get_package_prefix('pose_ros'))
     fetch = prefix / 'lib' / 'pose_ros' / 'fetch_model'
     assert fetch.is_file() and os.access(fetch, os.X_OK)
+
+
+def test_tests_find_the_executables_without_them_on_path():
+    # A distro user sources install/setup.bash only: lib/pose_ros is not on PATH there.
+    prefix = pathlib.Path(ament_index.get_package_prefix('pose_ros'))
+    env = dict(os.environ, PATH=os.pathsep.join(
+        p for p in os.environ['PATH'].split(os.pathsep)
+        if pathlib.Path(p).resolve() != (prefix / 'lib' / 'pose_ros').resolve()))
+    run = subprocess.run(
+        [sys.executable, '-c', 'import conftest; print(conftest.executable("pose_node"))'],
+        cwd=os.path.dirname(__file__), env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(prefix / 'lib' / 'pose_ros' / 'pose_node')

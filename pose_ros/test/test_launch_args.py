@@ -12,6 +12,9 @@ LAUNCH_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'la
 # The arguments the issue specifies, and no others.
 DOCUMENTED = {'use_camera', 'source', 'image', 'model', 'camera_params', 'pose_params',
               'gesture_params', 'gestures_file', 'cmd_vel', 'namespace', 'log_level'}
+# Those whose values are fixed, with the values launch must accept (and no others).
+CHOICES = {'use_camera': ['true', 'false'],
+           'log_level': ['debug', 'info', 'warn', 'error', 'fatal']}
 
 
 def parse() -> ast.Module:
@@ -19,18 +22,23 @@ def parse() -> ast.Module:
         return ast.parse(f.read(), LAUNCH_FILE)
 
 
-def declared(tree: ast.Module) -> dict[str, ast.expr]:
-    """Read the ARGUMENTS table: name -> description, from its (name, default, description)."""
-    table = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+def table(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """Read the ARGUMENTS table: name -> [default, description, choices]."""
+    value = next(node.value for node in tree.body if isinstance(node, ast.Assign)
                  and [t.id for t in node.targets if isinstance(t, ast.Name)] == ['ARGUMENTS'])
     rows = {}
-    for row in table.elts:
-        assert isinstance(row, ast.Tuple) and len(row.elts) == 3, ast.dump(row)
+    for row in value.elts:
+        assert isinstance(row, ast.Tuple) and len(row.elts) == 4, ast.dump(row)
         name = row.elts[0]
         assert isinstance(name, ast.Constant) and isinstance(name.value, str), ast.dump(name)
         assert name.value not in rows, f'{name.value} declared twice'
-        rows[name.value] = row.elts[2]
+        rows[name.value] = row.elts[1:]
     return rows
+
+
+def declared(tree: ast.Module) -> dict[str, ast.expr]:
+    """Name -> description of every argument."""
+    return {name: row[1] for name, row in table(tree).items()}
 
 
 def test_arguments_are_the_documented_set_each_described():
@@ -48,3 +56,11 @@ def test_every_argument_read_is_declared_and_every_declared_one_is_read():
             and call.func.id in ('arg', 'text', 'LaunchConfiguration')
             and call.args and isinstance(call.args[0], ast.Constant)}
     assert read == set(declared(tree))
+
+
+def test_arguments_with_fixed_values_declare_their_choices():
+    for name, (default, _, choices) in table(parse()).items():
+        given = ast.literal_eval(choices)
+        assert given == CHOICES.get(name), f'{name}: choices {given}'
+        if given is not None:
+            assert ast.literal_eval(default) in given, f'{name}: default not among its choices'

@@ -62,7 +62,7 @@ class CameraNode(Node):
     """Publish frames from a camera or a recording, stamped when they were captured."""
 
     def __init__(self, shared_process: Collection[str] = ()) -> None:
-        super().__init__('camera_node')
+        super().__init__('camera_node', **params.NODE_OPTIONS)
         self._params = params.declare(self, PARAMS, shared_process)
         p = self._params
         self._info: CameraCalibration | None = (

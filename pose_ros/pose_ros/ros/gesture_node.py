@@ -91,7 +91,7 @@ class GestureNode(Node):
     _constructed = False  # set at the end of __init__
 
     def __init__(self, shared_process: Collection[str] = ()) -> None:
-        super().__init__('gesture_node')
+        super().__init__('gesture_node', **params.NODE_OPTIONS)
         self._params = params.declare(self, PARAMS, shared_process)
         self._gestures_path = self._params['gestures_file'] or default_gestures_file()
         # Monotonic time ends the zeros after a release even if ROS time stands still.

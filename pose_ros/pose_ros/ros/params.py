@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
-from rclpy.exceptions import ParameterException
+from rclpy.exceptions import InvalidParameterTypeException, ParameterException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -25,6 +25,14 @@ _TYPES = {
     float: (ParameterType.PARAMETER_DOUBLE, 'a floating-point number (write 1.0, not 1)'),
     str: (ParameterType.PARAMETER_STRING, 'a string'),
 }
+
+
+# Give these to Node.__init__ of every node that calls ``declare``: rclpy then declares each
+# parameter the user gave, which is the only public way (Humble on) to see the names of them
+# all, so that a misspelt one is refused instead of ignored.
+NODE_OPTIONS = {'automatically_declare_parameters_from_overrides': True}
+# Parameters rclpy declares on every node by itself.
+RCLPY_PARAMETERS = frozenset({'use_sim_time', 'start_type_description_service'})
 
 
 class ParameterError(ValueError):
@@ -63,11 +71,13 @@ class Param:
         return text
 
     def descriptor(self) -> ParameterDescriptor:
-        # dynamic_typing lets a wrong-typed YAML value through to ``problem``, whose message
-        # says what to write instead; rclpy's own type and range refusals name neither.
+        # Statically typed: rclpy keeps the type, so ``ros2 param describe`` shows it even after
+        # a set of another type was refused (with dynamic typing, rclpy overwrites the stored
+        # type with the refused value's before any callback can say no). The range stays in
+        # words: rclpy's own range refusal would not say which value was given.
         return ParameterDescriptor(
             name=self.name, type=_TYPES[self.kind][0], read_only=self.read_only,
-            description=self.description, dynamic_typing=True,
+            description=self.description,
             additional_constraints=f'Allowed: {self.allowed()}.'
             + (' Read only: restart the node to change it.' if self.read_only else ''))
 
@@ -96,26 +106,39 @@ def declare(node: Node, params: Sequence[Param],
             shared_process: Collection[str] = ()) -> dict[str, Any]:
     """Declare ``params`` on ``node`` and return their validated values.
 
-    Raises ParameterError naming the first bad parameter, so start-up stops there.
-    ``shared_process`` names the parameters of the other nodes in the same process: a
-    ``-p name:=value`` given to the process reaches every node, so those are not typos here.
+    ``node`` must have been made with ``NODE_OPTIONS``. Raises ParameterError naming the first
+    bad parameter, so start-up stops there. ``shared_process`` names the parameters of the
+    other nodes in the same process: a ``-p name:=value`` given to the process reaches every
+    node, so those are not typos here.
     """
     values: dict[str, Any] = {}
     for p in params:
+        if node.has_parameter(p.name):
+            # Declared by rclpy from the user's value (NODE_OPTIONS): declared again, with our
+            # descriptor; rclpy still takes the user's value over the default.
+            node.undeclare_parameter(p.name)
         try:
             value = node.declare_parameter(p.name, p.default, p.descriptor()).value
+        except InvalidParameterTypeException:
+            # rclpy's refusal does not say what to write instead. Declared untyped, the
+            # parameter gives the value for our message; start-up stops here anyway.
+            value = node.declare_parameter(
+                p.name, p.default, ParameterDescriptor(dynamic_typing=True)).value
         except ParameterException as exc:
             raise ParameterError(f"parameter '{p.name}': {exc}") from exc
         problem = p.problem(value)
         if problem is not None:
             raise ParameterError(p.message(value, problem))
         values[p.name] = value
-    # rclpy quietly ignores an override nobody declares: a typo in a parameters file (say
-    # max_linaer_speed) would leave the default in force on a robot. Refuse it instead.
-    overrides = getattr(node, '_parameter_overrides', {})
-    known = {p.name for p in params} | set(shared_process) | {
-        'use_sim_time', 'start_type_description_service'}
-    unknown = sorted(name for name in overrides if name not in known and '.' not in name)
+    # Without a check rclpy ignores a parameter nobody declares: a typo in a parameters file
+    # (say max_linaer_speed) would leave the default in force on a robot. Refuse it instead.
+    ours = {p.name for p in params} | RCLPY_PARAMETERS
+    given = [name for name in node.list_parameters([], 0).names
+             if name not in ours and '.' not in name]
+    for name in given:
+        if name in shared_process:  # another node's, in this process: not ours to show
+            node.undeclare_parameter(name)
+    unknown = sorted(name for name in given if name not in shared_process)
     if unknown:
         raise ParameterError(
             f'{node.get_name()} has no parameter {", ".join(repr(n) for n in unknown)}; '
@@ -152,14 +175,42 @@ def on_set(node: Node, params: Sequence[Param], get: Callable[[], dict[str, Any]
     a file path again means "read it again"). It may refuse what the table cannot judge alone
     (a gestures file that does not parse) by returning the reason; the old values then stay.
     """
+    table = {p.name: p for p in params}
+    # Values of the wrong type in the set under way, by name (see ``before``).
+    wrong_type: dict[str, Any] = {}
+
+    def before(changes: list[Parameter]) -> list[Parameter]:
+        # rclpy refuses a value of another type than declared before any on-set callback, and
+        # says so as "expected '3' got '4'" from Python 3.11 on. Swapped for the default here,
+        # such a value passes rclpy's check and reaches ``callback``, which refuses it in the
+        # same words as at start-up; the default is never set, as ``callback`` says no.
+        wrong_type.clear()
+        checked = []
+        for change in changes:
+            p = table.get(change.name)
+            if p is not None and change.type_ != Parameter.Type.NOT_SET \
+                    and type(change.value) is not p.kind:
+                wrong_type[change.name] = change.value
+                change = Parameter(change.name, value=p.default)
+            checked.append(change)
+        return checked
 
     def callback(changes: list[Parameter]) -> SetParametersResult:
-        new, reason = validate_update(params, get(), changes)
-        if reason is None:
-            reason = apply(new, {c.name for c in changes})
+        given = [(c.name, wrong_type.pop(c.name)) for c in changes if c.name in wrong_type]
+        if given:
+            p, value = table[given[0][0]], given[0][1]
+            reason = p.message(value, p.problem(value))
+        else:
+            new, reason = validate_update(params, get(), changes)
+            if reason is None:
+                reason = apply(new, {c.name for c in changes})
         if reason is not None:
             node.get_logger().error(f'parameter update refused: {reason}')
             return SetParametersResult(successful=False, reason=reason)
         return SetParametersResult(successful=True)
 
+    # Pre-set callbacks exist from Iron on; on Humble (Python 3.10) rclpy's own refusal names
+    # the types ("expected 'Type.DOUBLE' got 'Type.STRING'").
+    if hasattr(node, 'add_pre_set_parameters_callback'):
+        node.add_pre_set_parameters_callback(before)
     node.add_on_set_parameters_callback(callback)

@@ -102,7 +102,7 @@ class PoseNode(Node):
     """Run a pose model on the newest camera frame and publish everybody's keypoints."""
 
     def __init__(self, shared_process: Collection[str] = ()) -> None:
-        super().__init__('pose_node')
+        super().__init__('pose_node', **params.NODE_OPTIONS)
         self._params = params.declare(self, PARAMS, shared_process)
         p = self._params
         if p['model_path'] and p['model'] != DEFAULT_MODEL:
