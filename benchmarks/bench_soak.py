@@ -33,7 +33,7 @@ from sensor_msgs.msg import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pose import HEIGHT, WIDTH, make_clip  # noqa: E402
 
-from pose_ros.image import rgb_to_image_data  # noqa: E402
+from pose_ros.media.image import rgb_to_image_data  # noqa: E402
 from pose_ros_msgs.msg import PersonArray  # noqa: E402
 
 WARMUP_S = 20.0  # model loading, first tracking, DDS matching: not what a soak is about

@@ -30,11 +30,11 @@ setup(
     entry_points={
         'console_scripts': [
             'fetch_model = pose_ros.models.cli:main',
-            'pose_node = pose_ros.ros.pose_node:main',
-            'gesture_node = pose_ros.ros.gesture_node:main',
-            'camera_node = pose_ros.ros.camera_node:main',
-            'pipeline = pose_ros.ros.pipeline:main',
-            'demo = pose_ros.ros.demo:main',
+            'pose_node = pose_ros.ros.entry:pose_node',
+            'gesture_node = pose_ros.ros.entry:gesture_node',
+            'camera_node = pose_ros.ros.entry:camera_node',
+            'pipeline = pose_ros.ros.entry:pipeline',
+            'demo = pose_ros.ros.entry:demo',
         ],
     },
 )

@@ -8,7 +8,7 @@ from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import DescribeParameters, GetParameters, SetParameters
 from rclpy.node import Node
 
-from pose_ros import params
+from pose_ros.ros import params
 
 GESTURE_NODE = executable('gesture_node')
 DOUBLE, STRING = ParameterType.PARAMETER_DOUBLE, ParameterType.PARAMETER_STRING

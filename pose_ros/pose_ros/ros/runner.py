@@ -31,7 +31,9 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from pose_ros.ros import entry
+
+SIGNALS = entry.SIGNALS
 # Not a signal number: tells the pipe's reader to end.
 _CLOSE = 0
 
@@ -66,6 +68,9 @@ class StopRequests:
         for sig in SIGNALS:
             signal.signal(sig, _noted)
         self._previous_fd = signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        # A signal while the console script was still importing (ros.entry noted it).
+        if entry.EARLY:
+            self.future.set_result(entry.EARLY[0])
 
     @property
     def requested(self) -> bool:
@@ -140,8 +145,11 @@ def _run(factory, log, args, startup_errors, spin, stop: StopRequests) -> int:
     executor = SingleThreadedExecutor()
     stop.executor = executor
     try:
-        # A signal while a node is being made lets it finish; then spinning ends at once.
+        # A signal while a node is being made lets it finish; then spinning ends at once, and
+        # nodes not made yet are not made at all.
         for make in (factory if isinstance(factory, Sequence) else [factory]):
+            if stop.requested:
+                break
             nodes.append(make())
             executor.add_node(nodes[-1])
         if not stop.requested:
