@@ -1,71 +1,14 @@
 """The safety state machine, driven with explicit timestamps (no sleeping)."""
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
-
 from conftest import SPOILS, spoil
 import numpy as np
 import pytest
-from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
+from teleop_sim import CONFIG, DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
 from pose_ros.control.teleop import Command, Teleop, TeleopLimits, TeleopOptions
-from pose_ros.core.keypoints import Keypoint, Pose
-from pose_ros.gestures.language import load_gestures, parse_gestures
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.gestures.language import parse_gestures
 from pose_ros.gestures.matcher import Phase
-
-CONFIG = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
-DEFAULT = load_gestures(CONFIG)
-RATE = 30.0
-LATENCY = 0.03
-LIMITS = TeleopLimits(max_linear_x=0.5, max_linear_y=0.3, max_angular_z=1.0,
-                      max_linear_accel=0.5, max_angular_accel=1.5)
-
-
-def person(gesture: str | None = None, track_id: int = -1, cx: float = 320.0) -> Pose:
-    stance = REST if gesture is None else GESTURE_STANCES[gesture]
-    return render(ADULT, stance, View(0.8, 0.0, 0.0, cx, 240.0), None, track_id=track_id)
-
-
-@dataclass
-class Step:
-    stamp: float
-    now: float
-    command: Command | None
-    engaged: bool
-    events: list
-
-
-@dataclass
-class Sim:
-    """Feeds a Teleop at 30 Hz and ticks after every frame, as the node's timer would."""
-
-    teleop: Teleop
-    t: float = 100.0
-    log: list[Step] = field(default_factory=list)
-
-    def run(self, seconds: float,
-            people: Callable[[float], list[Pose] | None] | list[Pose] | None) -> list[Step]:
-        steps = []
-        for _ in range(int(round(seconds * RATE))):
-            stamp, now = self.t, self.t + LATENCY
-            poses = people(self.t) if callable(people) else people
-            if poses is not None:
-                self.teleop.update(poses, stamp, now)
-            step = Step(stamp, now, self.teleop.tick(now), self.teleop.engaged,
-                        self.teleop.drain_events())
-            steps.append(step)
-            self.t += 1.0 / RATE
-        self.log.extend(steps)
-        return steps
-
-
-def engaged_sim(gestures=DEFAULT, options=None, track_id=-1, cx=320.0) -> Sim:
-    sim = Sim(Teleop(gestures, options or TeleopOptions(limits=LIMITS)))
-    sim.run(1.3, [person('engage', track_id, cx)])
-    assert sim.teleop.engaged
-    sim.run(0.5, [person(None, track_id, cx)])
-    return sim
 
 
 def test_nothing_is_published_before_engagement():
@@ -219,57 +162,6 @@ def test_limits_clamp_whatever_the_file_asks_for():
     assert max(abs(s.command.angular_z) for s in steps) == pytest.approx(1.0)
     assert all(abs(s.command.linear_x) <= 0.5 and abs(s.command.angular_z) <= 1.0
                for s in sim.log if s.command is not None)
-
-
-def test_a_second_person_is_ignored_while_the_first_controls():
-    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
-    sim.run(1.3, [person('engage', 1, 180), person('forward', 2, 470)])
-    assert sim.teleop.engaged and sim.teleop.state.controller_id == 1
-    for gesture in ('forward', 'turn_left', 'back', 'stop', 'engage'):
-        steps = sim.run(1.5, [person(gesture, 2, 470), person(None, 1, 180)])
-        assert all(s.engaged and s.command == Command() for s in steps), gesture
-    steps = sim.run(2.0, [person('turn_right', 2, 470), person('forward', 1, 180)])
-    assert steps[-1].command == Command(0.3, 0.0, 0.0)
-    # After the controller releases, the other person must engage from scratch.
-    sim.run(0.5, [person('stop', 1, 180), person('engage', 2, 470)])
-    assert not sim.teleop.engaged
-    steps = sim.run(0.8, [person(None, 1, 180), person('engage', 2, 470)])
-    assert not any(s.engaged for s in steps)
-    sim.run(0.5, [person(None, 1, 180), person('engage', 2, 470)])
-    assert sim.teleop.engaged and sim.teleop.state.controller_id == 2
-
-
-def test_control_follows_the_track_id_when_people_swap_places():
-    sim = engaged_sim(track_id=5, cx=200)
-
-    def crossing(t):
-        # The two walk past each other: controller 5 goes right, the other left.
-        w = min(1.0, max(0.0, (t - start) / 2.0))
-        return [person('forward', 9, 440 - 240 * w), person('turn_left', 5, 200 + 240 * w)]
-    start = sim.t
-    steps = sim.run(3.0, crossing)
-    assert all(s.engaged for s in steps)
-    assert all(s.command.linear_x == 0.0 for s in steps)
-    assert steps[-1].command.angular_z > 0.2
-
-
-def test_control_follows_an_untracked_person_by_box_overlap():
-    sim = engaged_sim(track_id=-1, cx=200)
-    start = sim.t
-
-    def walking(t):
-        x = 200 + 30 * (t - start)   # the controller drifts right slowly
-        people = [person('turn_right', -1, 500), person('forward', -1, x)]
-        return people if int((t - start) * RATE) % 2 else people[::-1]
-    steps = sim.run(3.0, walking)
-    assert all(s.engaged for s in steps)
-    assert steps[-1].command.linear_x == pytest.approx(0.3)
-    assert all(s.command.angular_z == 0.0 for s in steps)
-    # If the controller vanishes, the other person does not inherit control.
-    steps = sim.run(1.0, [person('forward', -1, 500)])
-    assert not steps[-1].engaged
-    assert all(s.command is None or s.command.is_zero
-               for s in steps if not s.engaged)
 
 
 def test_events_report_name_person_phase_and_confidence():

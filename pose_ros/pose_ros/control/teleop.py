@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from pose_ros.control.following import FollowedPerson, Follower
 from pose_ros.control.shaping import (
     ZERO,
     Command,
@@ -37,7 +38,7 @@ from pose_ros.control.shaping import (
     clamp_speed,
     step_toward,
 )
-from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet
 from pose_ros.gestures.matcher import MatchEvent, PersonMatcher, Phase
 
@@ -109,49 +110,14 @@ class TeleopState:
         return 'engaged' if self.engaged else 'idle'
 
 
-class _Person:
-    """Someone being followed from frame to frame, with their gesture matchers."""
+class _Person(FollowedPerson):
+    """A followed person with their gesture matchers."""
 
     def __init__(self, pose: Pose, stamp_s: float, matcher: PersonMatcher) -> None:
-        self.track_id = pose.track_id
-        self.anchors = np.full((len(_ANCHORS), 2), np.nan)
-        self.size = 1.0
-        self.box = _box(pose)
-        self.last_seen_s = stamp_s
+        super().__init__(pose, stamp_s)
         self.matcher = matcher
         # The last message showed this person only in keypoints no gesture can be judged from.
         self.unusable = False
-        self.see(pose, stamp_s)
-
-    def see(self, pose: Pose, stamp_s: float) -> None:
-        if pose.track_id >= 0:
-            self.track_id = pose.track_id
-        known = _known_anchors(pose)
-        # Anchors not seen this time keep their last position: one missed keypoint must
-        # not make the person unrecognisable.
-        self.anchors[known] = pose.keypoints[_ANCHORS][known, :2]
-        self.box = _box(pose)
-        self.size = _body_size(self.anchors, self.box)
-        self.last_seen_s = stamp_s
-
-    def shift(self, pose: Pose) -> float | None:
-        """How far ``pose`` is from this person, in body lengths; None if incomparable."""
-        known = _known_anchors(pose) & ~np.isnan(self.anchors[:, 0])
-        if not known.any():
-            return None
-        d = np.hypot(*(pose.keypoints[_ANCHORS][known, :2] - self.anchors[known]).T)
-        return float(np.median(d)) / self.size
-
-
-# Head and torso: they do not move when the arms gesture.
-_ANCHORS = [int(k) for k in (Keypoint.NOSE, Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER,
-                             Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP)]
-_ANCHOR_SCORE = 0.2
-
-
-def _known_anchors(pose: Pose) -> np.ndarray:
-    kp = pose.keypoints[_ANCHORS]
-    return np.isfinite(kp).all(axis=1) & (kp[:, 2] >= _ANCHOR_SCORE)
 
 
 def _needs(gestures: GestureSet) -> list[tuple[np.ndarray, float]]:
@@ -171,31 +137,6 @@ def _usable(pose: Pose, needs: list[tuple[np.ndarray, float]]) -> bool:
     return any((finite[idx] & (kp[idx, 2] >= min_score)).any() for idx, min_score in needs)
 
 
-def _body_size(anchors: np.ndarray, box: tuple[float, ...]) -> float:
-    shoulders, hips = anchors[[1, 2]].mean(axis=0), anchors[[3, 4]].mean(axis=0)
-    torso = float(np.hypot(*(shoulders - hips)))
-    width = float(np.hypot(*(anchors[1] - anchors[2])))
-    size = max((v for v in (torso, width * 1.3) if math.isfinite(v)), default=0.0)
-    return size if size > 1.0 else max(1.0, (box[3] - box[1]) / 3.0)
-
-
-def _box(pose: Pose) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = pose.box
-    if x1 > x0 and y1 > y0:
-        return pose.box
-    return pose.box_from_keypoints(0.05)
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 class Teleop:
     """Gestures in, velocity commands out, with engagement and every safety rule."""
 
@@ -209,6 +150,7 @@ class Teleop:
         self._gestures = gestures
         self._needs = _needs(gestures)
         self._options = options or TeleopOptions()
+        self._follower = Follower(self._options.max_shift, self._options.min_iou)
         self._zeros = ZeroWindow(self._options.zero_window, steady_clock)
         self._candidates: list[_Person] = []
         self._controller: _Person | None = None
@@ -330,6 +272,7 @@ class Teleop:
     def set_options(self, options: TeleopOptions) -> None:
         """Swap timing and limits at run time; lowered speed limits apply at the next tick."""
         self._options = options
+        self._follower = Follower(options.max_shift, options.min_iou)
         self._zeros.duration = options.zero_window
         for person in self._persons():
             for m in person.matcher.matchers.values():
@@ -344,38 +287,16 @@ class Teleop:
         self._events.extend(GestureEvent(e.name, person.track_id, e.confidence, e.phase,
                                          e.stamp_s) for e in events)
 
-    def _match(self, person: _Person, poses: list[Pose], taken: set[int]) -> int | None:
-        """Index of the pose that continues ``person``: same track id, else nearest torso."""
-        if person.track_id >= 0:
-            for i, pose in enumerate(poses):
-                if i not in taken and pose.track_id == person.track_id:
-                    return i
-        best, best_shift = None, self._options.max_shift
-        overlap, best_iou = None, self._options.min_iou
-        for i, pose in enumerate(poses):
-            if i in taken or (person.track_id >= 0 and pose.track_id >= 0):
-                continue  # a tracked person is only ever continued by an untracked detection
-            shift = person.shift(pose)
-            if shift is not None:
-                if shift <= best_shift:
-                    best, best_shift = i, shift
-                continue
-            iou = _iou(person.box, _box(pose))
-            if iou >= best_iou:
-                overlap, best_iou = i, iou
-        return best if best is not None else overlap
-
     def _update_idle(self, poses: list[Pose], stamp_s: float) -> None:
-        taken: set[int] = set()
         seen: list[tuple[_Person, Pose]] = []
         # Longest-followed first: a detection glitch may spawn a duplicate candidate, which
         # must not steal the person (and reset a hold in progress) on the next frame.
-        for person in self._candidates:
-            i = self._match(person, poses, taken)
+        chosen = self._follower.assign(self._candidates, poses)
+        for person, i in zip(self._candidates, chosen):
             if i is not None:
-                taken.add(i)
                 person.see(poses[i], stamp_s)
                 seen.append((person, poses[i]))
+        taken = set(chosen)
         for i, pose in enumerate(poses):
             if i not in taken and len(self._candidates) < _MAX_CANDIDATES:
                 person = _Person(pose, stamp_s, PersonMatcher(
@@ -408,10 +329,10 @@ class Teleop:
     def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float) -> None:
         person = self._controller
         usable = [p for p in poses if _usable(p, self._needs)]
-        i = self._match(person, usable, set())
+        i = self._follower.continuation(person, usable)
         if i is None:
             unusable = [p for p in poses if not _usable(p, self._needs)]
-            person.unusable = self._match(person, unusable, set()) is not None
+            person.unusable = self._follower.continuation(person, unusable) is not None
             return
         person.unusable = False
         person.see(usable[i], stamp_s)
