@@ -38,6 +38,7 @@ from pose_ros.control.shaping import (
     clamp_speed,
     step_toward,
 )
+from pose_ros.core.checks import check_positive, check_score
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet
 from pose_ros.gestures.matcher import MatchEvent, PersonMatcher, Phase
@@ -69,16 +70,11 @@ class TeleopOptions:
     limits: TeleopLimits = field(default_factory=TeleopLimits)
 
     def __post_init__(self) -> None:
-        positive = ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt')
-        for name in positive + ('zero_window', 'min_iou', 'max_shift'):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (
-                    name in positive and value == 0):
-                kind = '> 0' if name in positive else '>= 0'
-                raise ValueError(f'TeleopOptions.{name} must be a finite number {kind}, '
-                                 f'got {value!r}')
-        if self.min_iou > 1:
-            raise ValueError(f'TeleopOptions.min_iou must be within [0, 1], got {self.min_iou}')
+        for name in ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt'):
+            check_positive(f'TeleopOptions.{name}', getattr(self, name))
+        for name in ('zero_window', 'max_shift'):
+            check_positive(f'TeleopOptions.{name}', getattr(self, name), allow_zero=True)
+        check_score('TeleopOptions.min_iou', self.min_iou)
         if not isinstance(self.limits, TeleopLimits):
             raise ValueError(f'TeleopOptions.limits must be a TeleopLimits, got {self.limits!r}')
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import enum
 
+from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.features import FeatureSet, compute_features
 from pose_ros.gestures.language import Gesture, GestureSet
@@ -46,10 +47,8 @@ class GestureMatcher:
     """Hold time, hysteresis and occlusion tolerance for one gesture of one person."""
 
     def __init__(self, gesture: Gesture, unknown_timeout: float = 0.5) -> None:
-        if unknown_timeout < 0:
-            raise ValueError(f'unknown_timeout must be >= 0 s, got {unknown_timeout}')
         self.gesture = gesture
-        self.unknown_timeout = float(unknown_timeout)
+        self.unknown_timeout = check_positive('unknown_timeout', unknown_timeout, allow_zero=True)
         self.state = MatchState.INACTIVE
         self.since_s = 0.0
         self.last_true_s = 0.0
@@ -150,10 +149,9 @@ class PersonMatcher:
 
     def set_unknown_timeout(self, seconds: float) -> None:
         """How long a held gesture survives frames where its keypoints are not seen."""
-        if seconds < 0:
-            raise ValueError(f'unknown_timeout must be >= 0 s, got {seconds}')
+        seconds = check_positive('unknown_timeout', seconds, allow_zero=True)
         for matcher in self.matchers.values():
-            matcher.unknown_timeout = float(seconds)
+            matcher.unknown_timeout = seconds
 
     def end_all(self, stamp_s: float) -> list[MatchEvent]:
         events = [m._event(Phase.ENDED, stamp_s) for m in self.matchers.values() if m.active]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import math
 from pathlib import Path
 
+from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet, load_gestures
 from pose_ros.gestures.matcher import PersonMatcher, Phase
@@ -44,11 +45,8 @@ class GestureRecognizer:
         if not isinstance(gestures, GestureSet):
             raise TypeError(f'gestures must be a GestureSet (see load_gestures), got '
                             f'{type(gestures).__name__}')
-        if not math.isfinite(forget_after_s) or forget_after_s <= 0:
-            raise ValueError(f'forget_after_s must be a number of seconds > 0, got '
-                             f'{forget_after_s!r}')
         self.gestures = gestures
-        self.forget_after_s = float(forget_after_s)
+        self.forget_after_s = check_positive('forget_after_s', forget_after_s)
         self._people: dict[int, tuple[PersonMatcher, float]] = {}
 
     @classmethod
