@@ -6,7 +6,7 @@ from typing import Callable
 
 from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
 
-from pose_ros.control.teleop import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import load_gestures
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from teleop_sim import DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
+from pose_ros.control import Command, Teleop, TeleopOptions
 from pose_ros.control.following import ANCHORS, FollowedPerson, Follower, body_size
-from pose_ros.control.teleop import Command, Teleop, TeleopOptions
 from pose_ros.core.geometry import BOX_KEYPOINT_SCORE
 from pose_ros.core.keypoints import Keypoint, Pose
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from synthetic_people import ADULT, CHILD, REST, View, gesture_motion, sample
 
-from pose_ros.gestures import GestureRecognizer, Phase, load_gestures
+from pose_ros.gestures import GestureEvent, GestureRecognizer, Phase, load_gestures
 from pose_ros.gestures.language import GestureFileError
 
 GESTURES = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
@@ -26,6 +26,7 @@ def test_three_lines_recognise_a_held_gesture_start_and_end():
         events += recognizer.update([pose], t)
     started = [e for e in events if e.name == 'forward' and e.phase is Phase.STARTED]
     assert len(started) == 1 and started[0].person_id == 4
+    assert type(started[0]) is GestureEvent  # as the teleop's
     # The hold time (0.4 s) counts from when the pose is reached (0.5 s rest + 0.4 s ramp).
     assert 0.9 <= started[0].stamp_s <= 1.9
     assert 0.0 < started[0].confidence <= 1.0

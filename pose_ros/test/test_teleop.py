@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from teleop_sim import CONFIG, DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
-from pose_ros.control.teleop import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions
 from pose_ros.core.keypoints import Keypoint
 from pose_ros.gestures.language import parse_gestures
-from pose_ros.gestures.matcher import Phase
+from pose_ros.gestures.matcher import GestureEvent, Phase
 
 
 def test_nothing_is_published_before_engagement():
@@ -176,6 +176,8 @@ def test_events_report_name_person_phase_and_confidence():
                       ('forward', Phase.STARTED), ('forward', Phase.ENDED),
                       ('stop', Phase.STARTED), ('stop', Phase.ENDED)]
     assert all(e.person_id == 7 and 0.0 < e.confidence <= 1.0 for e in events)
+    # The same events as GestureRecognizer's, for the same message.
+    assert all(type(e) is GestureEvent for e in events)
     held = [e for e in events if e.name == 'forward' and e.phase is Phase.HELD]
     assert len(held) > 10
     assert all(a.stamp_s <= b.stamp_s for a, b in zip(events, events[1:])

@@ -41,10 +41,9 @@ from pose_ros.control.shaping import (
 from pose_ros.core.checks import check_positive, check_score
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet
-from pose_ros.gestures.matcher import MatchEvent, PersonMatcher, Phase
+from pose_ros.gestures.matcher import GestureEvent, MatchEvent, PersonMatcher
 
-__all__ = ['Command', 'GestureEvent', 'Phase', 'Teleop', 'TeleopLimits', 'TeleopOptions',
-           'TeleopState']
+__all__ = ['Teleop', 'TeleopOptions', 'TeleopState']
 
 _MAX_CANDIDATES = 32
 # Time stepping back further than this (s) is a clock jump: control is released.
@@ -77,17 +76,6 @@ class TeleopOptions:
         check_score('TeleopOptions.min_iou', self.min_iou)
         if not isinstance(self.limits, TeleopLimits):
             raise ValueError(f'TeleopOptions.limits must be a TeleopLimits, got {self.limits!r}')
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """One gesture phase change of one person, for pose_ros_msgs/Gesture."""
-
-    name: str
-    person_id: int
-    confidence: float
-    phase: Phase
-    stamp_s: float
 
 
 @dataclass(frozen=True)
@@ -271,8 +259,7 @@ class Teleop:
         self._follower = Follower(options.max_shift, options.min_iou)
         self._zeros.duration = options.zero_window
         for person in self._persons():
-            for m in person.matcher.matchers.values():
-                m.unknown_timeout = options.lost_timeout
+            person.matcher.set_unknown_timeout(options.lost_timeout)
         self._target = clamp_speed(self._target, options.limits)
 
     # -- internals ------------------------------------------------------------------
@@ -280,8 +267,7 @@ class Teleop:
         return self._candidates + ([self._controller] if self._controller else [])
 
     def _emit(self, person: _Person, events: list[MatchEvent]) -> None:
-        self._events.extend(GestureEvent(e.name, person.track_id, e.confidence, e.phase,
-                                         e.stamp_s) for e in events)
+        self._events.extend(GestureEvent.of(person.track_id, e) for e in events)
 
     def _update_idle(self, poses: list[Pose], stamp_s: float) -> None:
         seen: list[tuple[_Person, Pose]] = []
@@ -307,8 +293,8 @@ class Teleop:
             if person.matcher.is_active(self._gestures.engage):
                 engaging.append(person)
         if engaging:
-            self._engage(max(engaging, key=lambda p: p.matcher.matchers[
-                self._gestures.engage].confidence), stamp_s)
+            engage = self._gestures.engage
+            self._engage(max(engaging, key=lambda p: p.matcher.confidence(engage)), stamp_s)
 
     def _engage(self, person: _Person, stamp_s: float) -> None:
         matcher = PersonMatcher(self._gestures, self._options.lost_timeout)

@@ -8,8 +8,14 @@ from pose_ros.gestures.language import (
     load_gestures,
     parse_gestures,
 )
-from pose_ros.gestures.matcher import GestureMatcher, MatchEvent, PersonMatcher, Phase
-from pose_ros.gestures.recognizer import GestureEvent, GestureRecognizer
+from pose_ros.gestures.matcher import (
+    GestureEvent,
+    GestureMatcher,
+    MatchEvent,
+    PersonMatcher,
+    Phase,
+)
+from pose_ros.gestures.recognizer import GestureRecognizer
 
 __all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureEvent', 'GestureFileError',
            'GestureMatcher', 'GestureRecognizer',

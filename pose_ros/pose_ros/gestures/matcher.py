@@ -37,10 +37,32 @@ class MatchState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class MatchEvent:
+    """A phase change of one gesture of a person the matcher does not name."""
+
     name: str
     phase: Phase
     confidence: float
     stamp_s: float
+
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """One gesture phase change of one person, as pose_ros_msgs/Gesture carries it.
+
+    ``person_id`` is the pose's ``track_id`` (-1 for an untracked person); ``confidence`` is
+    the mean score of the keypoints the gesture looks at, when its conditions last held.
+    """
+
+    name: str
+    person_id: int
+    confidence: float
+    phase: Phase
+    stamp_s: float
+
+    @classmethod
+    def of(cls, person_id: int, event: MatchEvent) -> GestureEvent:
+        """Return ``event`` as made by person ``person_id``."""
+        return cls(event.name, int(person_id), event.confidence, event.phase, event.stamp_s)
 
 
 class GestureMatcher:
@@ -97,6 +119,10 @@ class GestureMatcher:
                 self.false_since_s = stamp_s
             if stamp_s - self.false_since_s < self.gesture.release_s - _EPS:
                 return self._event(Phase.HELD, stamp_s) if self.active else None
+        return self.end(stamp_s)
+
+    def end(self, stamp_s: float) -> MatchEvent | None:
+        """Drop the gesture at ``stamp_s``; return its end if it was held."""
         was_active = self.active
         self.reset()
         return self._event(Phase.ENDED, stamp_s) if was_active else None
@@ -154,10 +180,9 @@ class PersonMatcher:
             matcher.unknown_timeout = seconds
 
     def end_all(self, stamp_s: float) -> list[MatchEvent]:
-        events = [m._event(Phase.ENDED, stamp_s) for m in self.matchers.values() if m.active]
-        for m in self.matchers.values():
-            m.reset()
-        return events
+        """Drop every gesture (the person is gone); return the ends of those held."""
+        ended = [m.end(stamp_s) for m in self.matchers.values()]
+        return [e for e in ended if e is not None]
 
     def adopt(self, other: PersonMatcher) -> None:
         for name, matcher in self.matchers.items():

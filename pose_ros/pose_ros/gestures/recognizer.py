@@ -12,25 +12,13 @@ gestures people make (a UI, a game, a logger) needs none of that. This keeps one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 import math
 from pathlib import Path
 
 from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet, load_gestures
-from pose_ros.gestures.matcher import PersonMatcher, Phase
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """One gesture phase change of one person (``person_id`` is the pose's ``track_id``)."""
-
-    name: str
-    person_id: int
-    confidence: float
-    phase: Phase
-    stamp_s: float
+from pose_ros.gestures.matcher import GestureEvent, PersonMatcher
 
 
 class GestureRecognizer:
@@ -65,13 +53,11 @@ class GestureRecognizer:
             if matcher is None:
                 matcher = PersonMatcher(self.gestures, self.forget_after_s)
             self._people[pid] = (matcher, timestamp_s)
-            events += [GestureEvent(e.name, pid, e.confidence, e.phase, e.stamp_s)
-                       for e in matcher.update(pose, timestamp_s)]
+            events += [GestureEvent.of(pid, e) for e in matcher.update(pose, timestamp_s)]
         for pid, (matcher, seen_s) in list(self._people.items()):
             if timestamp_s - seen_s > self.forget_after_s:
                 del self._people[pid]
-                events += [GestureEvent(e.name, pid, e.confidence, e.phase, e.stamp_s)
-                           for e in matcher.end_all(seen_s)]
+                events += [GestureEvent.of(pid, e) for e in matcher.end_all(seen_s)]
         return events
 
     def active(self, person_id: int) -> list[str]:

@@ -13,9 +13,10 @@ from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
-from pose_ros.control.teleop import Command, Phase, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.gestures.language import GestureFileError, load_gestures
+from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import msg_to_poses
 from pose_ros_msgs.msg import Gesture, PersonArray
