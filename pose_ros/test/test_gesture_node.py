@@ -16,6 +16,7 @@ from rclpy.qos import qos_profile_sensor_data
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
 
 from pose_ros.ros.messages import poses_to_msg
+from pose_ros.ros.stamps import seconds_to_stamp
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 EXECUTABLE = executable('gesture_node')
@@ -399,14 +400,14 @@ def test_clock_jumping_back_stops_the_robot(operator, peer):
     def tick_clock(dt: float) -> None:
         sim['t'] += dt
         msg = Clock()
-        msg.clock.sec, msg.clock.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+        msg.clock = seconds_to_stamp(sim['t'])
         clock_pub.publish(msg)
 
     def show(stance: str, seconds: float) -> None:
         for _ in range(int(seconds * 30)):
             tick_clock(1 / 30)
             header = PersonArray().header
-            header.stamp.sec, header.stamp.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+            header.stamp = seconds_to_stamp(sim['t'])
             pose = render(ADULT, GESTURE_STANCES[stance], View(), operator.rng, NO_NOISE, 1)
             operator.keypoints.publish(poses_to_msg([pose], header, 640, 480, 'synthetic'))
             operator.idle(1 / 30)

@@ -7,7 +7,6 @@ import os
 import sys
 import time
 
-from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Twist, TwistStamped
 from rclpy.duration import Duration
 from rclpy.node import Node
@@ -19,6 +18,7 @@ from pose_ros.gestures.language import GestureFileError, load_gestures
 from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import msg_to_poses
+from pose_ros.ros.stamps import ns_to_seconds, seconds_to_stamp, stamp_to_seconds
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 PHASES = {Phase.STARTED: Gesture.STARTED, Phase.HELD: Gesture.HELD, Phase.ENDED: Gesture.ENDED}
@@ -129,7 +129,7 @@ class GestureNode(Node):
         self._constructed = True
 
     def _now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        return ns_to_seconds(self.get_clock().now().nanoseconds)
 
     def _apply_params(self, new: dict, changed: set[str]) -> str | None:
         try:
@@ -155,7 +155,7 @@ class GestureNode(Node):
 
     def _on_keypoints(self, msg: PersonArray) -> None:
         now = self._now()
-        stamp = _seconds(msg.header.stamp)
+        stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
         poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
         if self._teleop.update(poses, stamp, now):
@@ -196,8 +196,10 @@ class GestureNode(Node):
             msg = Gesture(name=event.name, person_id=int(event.person_id),
                           confidence=float(event.confidence), phase=PHASES[event.phase])
             msg.header.frame_id = self._header.frame_id
-            msg.header.stamp = self._header.stamp if event.stamp_s == _seconds(
-                self._header.stamp) else _time_msg(event.stamp_s)
+            # The keypoints' own stamp when the event has it: a float cannot hold today's
+            # wall-clock time to the nanosecond.
+            msg.header.stamp = self._header.stamp if event.stamp_s == stamp_to_seconds(
+                self._header.stamp) else seconds_to_stamp(event.stamp_s)
             self._gesture_pub.publish(msg)
         state = self._teleop.state
         if state.engaged != self._was_engaged:
@@ -257,15 +259,6 @@ class GestureNode(Node):
             self.get_logger().warning(
                 f'shutting down: zero commands sent but not acknowledged within {ACK_TIMEOUT_S:g}'
                 f' s by every subscriber of {self._cmd_pub.topic_name}')
-
-
-def _seconds(stamp: Time) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
-
-
-def _time_msg(seconds: float) -> Time:
-    ns = round(seconds * 1e9)
-    return Time(sec=ns // 1_000_000_000, nanosec=ns % 1_000_000_000)
 
 
 def main(args: list[str] | None = None) -> int:
