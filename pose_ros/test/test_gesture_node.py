@@ -15,6 +15,7 @@ import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
 
+from pose_ros.control import UpdateResult, Verdict
 from pose_ros.ros.messages import poses_to_msg
 from pose_ros.ros.stamps import seconds_to_stamp
 from pose_ros_msgs.msg import Gesture, PersonArray
@@ -446,3 +447,15 @@ def test_sim_time_without_a_clock_zeros_then_silence(operator, peer):
     assert zeros[-1] - zeros[0] < 0.5 + 0.25, \
         f'{len(zeros)} zeros over {zeros[-1] - zeros[0]:.2f} s, not zero_window 0.5 s'
     assert 'clock jumped back' in proc.stop()
+
+
+@pytest.mark.parametrize('verdict, age_s, words', [
+    (Verdict.STALE, 2.0, 'stamped 2.000 s ago, more than max_age 0.5 s'),
+    (Verdict.FUTURE, -1.25, 'stamped 1.250 s in the future'),
+    (Verdict.OUT_OF_ORDER, 0.1, 'older than the last ones (out of order)'),
+    (Verdict.UNSTAMPED, 1.7e9, 'stamped 0 (unstamped'),
+])
+def test_ignored_keypoints_are_explained_by_the_teleops_verdict(verdict, age_s, words):
+    from pose_ros.ros.gesture_node import ignored_warning
+    text = ignored_warning(UpdateResult(verdict, age_s), max_age=0.5)
+    assert text.startswith('ignored keypoints ') and words in text, text

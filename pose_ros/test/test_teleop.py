@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from teleop_sim import CONFIG, DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
-from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, Verdict
 from pose_ros.core.keypoints import Keypoint
 from pose_ros.gestures.language import parse_gestures
 from pose_ros.gestures.matcher import GestureEvent, Phase
@@ -17,7 +17,7 @@ def test_nothing_is_published_before_engagement():
         steps = sim.run(2.0, [person(gesture)])
         assert all(s.command is None for s in steps), gesture
     assert not sim.teleop.engaged
-    assert sim.teleop.state.mode == 'idle' and sim.teleop.state.last_command is None
+    assert not sim.teleop.state.engaged and sim.teleop.state.last_command is None
 
 
 def test_engage_needs_the_full_hold_then_zeros_flow_at_every_tick():
@@ -130,23 +130,28 @@ def test_brief_absence_or_occlusion_does_not_interrupt_a_held_gesture():
     assert ended == []
 
 
-def test_stale_and_out_of_order_messages_are_ignored_and_counted():
+def test_ignored_messages_say_why_stale_future_out_of_order_or_unstamped():
     teleop = Teleop(DEFAULT, TeleopOptions(max_age=0.3, limits=LIMITS))
     pose = person('engage')
     results = [teleop.update([pose], t / RATE, t / RATE + 0.5) for t in range(90)]
-    assert results == [False] * 90
-    assert teleop.state.stale_messages == 90
+    assert [r.verdict for r in results] == [Verdict.UNSTAMPED] + [Verdict.STALE] * 89
+    assert not any(r.accepted for r in results)
+    assert all(r.age_s == pytest.approx(0.5) for r in results)
     assert not teleop.engaged and teleop.tick(3.5) is None
+    # More than max_age ahead of now: the clocks disagree.
+    ahead = teleop.update([pose], 4.5, 4.0)
+    assert ahead.verdict is Verdict.FUTURE and ahead.age_s == pytest.approx(-0.5)
     # Fresh messages engage; then one older than the last accepted is refused.
     for t in range(90):
-        assert teleop.update([pose], 10 + t / RATE, 10 + t / RATE + 0.05)
+        assert teleop.update([pose], 10 + t / RATE, 10 + t / RATE + 0.05).accepted
     assert teleop.engaged
-    assert not teleop.update([pose], 12.5, 13.0)
-    assert teleop.state.stale_messages == 91
+    late = teleop.update([pose], 12.9, 13.0)
+    assert late.verdict is Verdict.OUT_OF_ORDER and late.age_s == pytest.approx(0.1)
+    assert teleop.update([pose], 12.5, 13.0).verdict is Verdict.STALE
     # Only stale messages from now on: the controller is lost after lost_timeout.
     now = 13.0
     while now < 14.0:
-        teleop.update([person('forward')], now - 0.4, now)
+        assert teleop.update([person('forward')], now - 0.4, now).verdict is Verdict.STALE
         now += 1 / RATE
     assert not teleop.engaged and teleop.state.release_reason == 'lost'
 
@@ -271,7 +276,7 @@ def test_a_clock_running_ahead_does_not_stretch_lost_timeout():
     teleop = sim.teleop
     now = sim.t
     # One last frame stamped 0.45 s in the future (within max_age), then nobody.
-    assert teleop.update([person('forward')], now + 0.45, now)
+    assert teleop.update([person('forward')], now + 0.45, now).accepted
     released = next(t for t in (now + i / RATE for i in range(1, 60))
                     if teleop.tick(t) == Command() and not teleop.engaged)
     assert released - now == pytest.approx(0.5, abs=1.5 / RATE)

@@ -2,7 +2,7 @@
 
 from pose_ros.control.following import FollowedPerson, Follower
 from pose_ros.control.shaping import ZERO, Command, TeleopLimits
-from pose_ros.control.teleop import Teleop, TeleopOptions, TeleopState
+from pose_ros.control.teleop import Teleop, TeleopOptions, TeleopState, UpdateResult, Verdict
 
 __all__ = ['Command', 'FollowedPerson', 'Follower', 'Teleop', 'TeleopLimits', 'TeleopOptions',
-           'TeleopState', 'ZERO']
+           'TeleopState', 'UpdateResult', 'Verdict', 'ZERO']

@@ -5,10 +5,10 @@ Everything is driven by explicit times so that every rule can be tested without 
 time), ``tick()`` at the publish rate. The rules:
 
 * nothing is ever sent before a person engages (holds the engage gesture);
-* only that person (the controller) is obeyed until control is released, followed by
-  track id when the tracker gives one, else by their head and torso keypoints from
-  frame to frame (box overlap when those are hidden);
-* keypoints older than ``max_age`` are ignored (and counted);
+* only that person (the controller) is obeyed until control is released, followed from
+  frame to frame as ``following`` says;
+* keypoints stamped more than ``max_age`` from now, or before the last ones taken, are
+  ignored, and ``update()`` says why (``Verdict``);
 * control is released by the disengage gesture, by not seeing the controller for
   ``lost_timeout`` (also when messages stop altogether: ``tick`` checks), or by
   ``shutdown()``; release is an immediate zero, repeated for ``zero_window`` seconds,
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import enum
 import math
 
 import numpy as np
@@ -43,7 +44,7 @@ from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet
 from pose_ros.gestures.matcher import GestureEvent, MatchEvent, PersonMatcher
 
-__all__ = ['Teleop', 'TeleopOptions', 'TeleopState']
+__all__ = ['Teleop', 'TeleopOptions', 'TeleopState', 'UpdateResult', 'Verdict']
 
 _MAX_CANDIDATES = 32
 # Time stepping back further than this (s) is a clock jump: control is released.
@@ -80,18 +81,42 @@ class TeleopOptions:
 
 @dataclass(frozen=True)
 class TeleopState:
-    """A snapshot for the node's status line."""
+    """Who controls and what was sent, for a status display or a log.
+
+    ``controller_id`` is the controller's track id (-1 untracked, None when nobody
+    controls); ``active_gesture`` the controller's held gesture of highest priority;
+    ``last_command`` what ``tick()`` or ``shutdown()`` last returned that was not None;
+    ``release_reason`` why control last ended: 'disengage', 'lost', 'keypoints unusable',
+    'clock jumped back' or 'shutdown' (None while engaged or before anyone engaged).
+    """
 
     engaged: bool
     controller_id: int | None
     active_gesture: str | None
     last_command: Command | None
-    stale_messages: int
     release_reason: str | None
 
+
+class Verdict(str, enum.Enum):
+    """What ``Teleop.update()`` did with a keypoints message."""
+
+    ACCEPTED = 'accepted'
+    UNSTAMPED = 'unstamped'        # stamped 0 and so ignored: its images carried no stamp
+    STALE = 'stale'                # stamped more than max_age ago
+    FUTURE = 'future'              # stamped more than max_age ahead: clocks out of sync
+    OUT_OF_ORDER = 'out_of_order'  # stamped before the last message taken
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """``verdict`` on one keypoints message; ``age_s`` is now minus its stamp."""
+
+    verdict: Verdict
+    age_s: float
+
     @property
-    def mode(self) -> str:
-        return 'engaged' if self.engaged else 'idle'
+    def accepted(self) -> bool:
+        return self.verdict is Verdict.ACCEPTED
 
 
 class _Person(FollowedPerson):
@@ -147,7 +172,6 @@ class Teleop:
         self._last_now_s: float | None = None
         self._events: list[GestureEvent] = []
         self._release_reason: str | None = None
-        self.stale_messages = 0
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -166,8 +190,7 @@ class Teleop:
     def state(self) -> TeleopState:
         c = self._controller
         return TeleopState(c is not None, None if c is None else c.track_id,
-                           self._active_gesture, self._last_command, self.stale_messages,
-                           self._release_reason)
+                           self._active_gesture, self._last_command, self._release_reason)
 
     def drain_events(self) -> list[GestureEvent]:
         """Gesture events since the last call, oldest first, for the node to publish."""
@@ -194,17 +217,15 @@ class Teleop:
         # A smaller step back (clock correction) delays the lost check by at most its size.
         self._last_now_s = now_s if last is None else max(last, now_s)
 
-    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> bool:
-        """Take one keypoint message; False when it was ignored as stale or out of order."""
+    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> UpdateResult:
+        """Take one keypoint message stamped ``stamp_s`` at ``now_s``; say if it was used."""
         if not (math.isfinite(stamp_s) and math.isfinite(now_s)):
             raise ValueError(f'stamp and now must be finite, got {stamp_s!r}, {now_s!r}')
         self._watch_clock(now_s)
-        fresh = abs(now_s - stamp_s) <= self._options.max_age
-        in_order = self._last_stamp_s is None or stamp_s >= self._last_stamp_s
-        if not (fresh and in_order):
-            self.stale_messages += 1
+        verdict = self._judge(stamp_s, now_s)
+        if verdict is not Verdict.ACCEPTED:
             self._check_lost(now_s)
-            return False
+            return UpdateResult(verdict, now_s - stamp_s)
         self._last_stamp_s = stamp_s
         if self._controller is not None:
             self._update_controller(poses, stamp_s, now_s)
@@ -214,7 +235,17 @@ class Teleop:
         else:
             self._update_idle(poses, stamp_s)
         self._check_lost(now_s)
-        return True
+        return UpdateResult(Verdict.ACCEPTED, now_s - stamp_s)
+
+    def _judge(self, stamp_s: float, now_s: float) -> Verdict:
+        age, max_age = now_s - stamp_s, self._options.max_age
+        if abs(age) > max_age:
+            # Stamp 0 is within max_age of a simulated clock just started, and then taken.
+            return (Verdict.UNSTAMPED if stamp_s == 0.0 else
+                    Verdict.STALE if age > 0 else Verdict.FUTURE)
+        if self._last_stamp_s is not None and stamp_s < self._last_stamp_s:
+            return Verdict.OUT_OF_ORDER
+        return Verdict.ACCEPTED
 
     def tick(self, now_s: float) -> Command | None:
         """Return what to publish now: a command while engaged, zeros after release, else None."""

@@ -12,7 +12,7 @@ from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
-from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, UpdateResult, Verdict
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.gestures.language import GestureFileError, load_gestures
 from pose_ros.gestures.matcher import Phase
@@ -84,6 +84,18 @@ def options_from(p: dict) -> TeleopOptions:
     return TeleopOptions(lost_timeout=p['lost_timeout'], max_age=p['max_age'],
                          zero_window=p['zero_window'], publish_rate=p['publish_rate'],
                          min_iou=p['min_iou'], max_shift=p['max_shift'], limits=limits)
+
+
+def ignored_warning(result: UpdateResult, max_age: float) -> str:
+    """Say why keypoints were ignored, and what to check."""
+    if result.verdict is Verdict.UNSTAMPED:
+        return ('ignored keypoints stamped 0 (unstamped: do the camera images have '
+                'header.stamp 0? pose_node passes their header on)')
+    why = {Verdict.FUTURE: f'stamped {-result.age_s:.3f} s in the future',
+           Verdict.STALE: f'stamped {result.age_s:.3f} s ago, more than max_age {max_age} s',
+           Verdict.OUT_OF_ORDER: 'older than the last ones (out of order)'}[result.verdict]
+    return (f'ignored keypoints {why}: are the clocks of the machines in sync, and '
+            'use_sim_time the same everywhere?')
 
 
 class GestureNode(Node):
@@ -158,26 +170,16 @@ class GestureNode(Node):
         stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
         poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
-        if self._teleop.update(poses, stamp, now):
+        result = self._teleop.update(poses, stamp, now)
+        if result.accepted:
             self._header = msg.header
         else:
-            self._warn(*self._why_ignored(stamp, now))
+            self._warn(result.verdict.value,
+                       ignored_warning(result, self._teleop.options.max_age))
         # Act at once: on fresh keypoints (a timer alone would add up to a period of delay),
         # and on stale ones too, which may just have released control.
         self._send(self._teleop.tick(now))
         self._after_update()
-
-    def _why_ignored(self, stamp: float, now: float) -> tuple[str, str]:
-        """Return a throttling key and the warning for keypoints the teleop ignored."""
-        if stamp == 0.0:
-            return 'unstamped', ('ignored keypoints stamped 0 (unstamped: do the camera images '
-                                 'have header.stamp 0? pose_node passes their header on)')
-        age, max_age = now - stamp, self._params['max_age']
-        why = (f'stamped {-age:.3f} s in the future' if age < -max_age else
-               f'stamped {age:.3f} s ago, more than max_age {max_age} s' if age > max_age else
-               'older than the last ones (out of order)')
-        return why.split()[0], (f'ignored keypoints {why}: are the clocks of the machines in '
-                                'sync, and use_sim_time the same everywhere?')
 
     def _on_tick(self) -> None:
         # The timer keeps the rate steady when keypoints are slower than publish_rate or
