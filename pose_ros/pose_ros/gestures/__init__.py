@@ -5,6 +5,7 @@ from pose_ros.gestures.language import (
     Gesture,
     GestureFileError,
     GestureSet,
+    default_gestures_path,
     load_gestures,
     parse_gestures,
 )
@@ -20,4 +21,4 @@ from pose_ros.gestures.recognizer import GestureRecognizer
 __all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureEvent', 'GestureFileError',
            'GestureMatcher', 'GestureRecognizer',
            'GestureSet', 'MatchEvent', 'PersonMatcher', 'Phase', 'compute_features',
-           'load_gestures', 'parse_gestures']
+           'default_gestures_path', 'load_gestures', 'parse_gestures']

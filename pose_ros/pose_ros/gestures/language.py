@@ -36,6 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import math
 from pathlib import Path
+import site
+import sys
 from typing import Union
 
 import yaml
@@ -58,6 +60,10 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_GESTURES = 100
 MAX_CONDITIONS = 1000
 MAX_NESTING = 16
+
+# The gesture set this package ships, as installed under share/pose_ros and in the source tree.
+_SHIPPED = Path('config') / 'gestures.yaml'
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
 
 
 class GestureFileError(ValueError):
@@ -484,3 +490,29 @@ def load_gestures(path: str | Path) -> GestureSet:
             f'not UTF-8 text: byte 0x{data[exc.start]:02x} at column {exc.start - line_start + 1}'
             '; save the file as UTF-8', str(path), data.count(b'\n', 0, exc.start) + 1) from None
     return parse_gestures(text, str(path))
+
+
+def default_gestures_path() -> Path:
+    """Return the path of the gesture set this package ships (config/gestures.yaml).
+
+    Found where ROS installs it (the package's share directory in the ament index of the
+    sourced workspaces), else where pip does (share/pose_ros under sys.prefix, or under the
+    user base for ``pip install --user``), else in the source tree this module runs from.
+    Raises GestureFileError naming every place looked in when it is in none of them.
+    """
+    places = []
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        places.append(Path(get_package_share_directory('pose_ros')) / _SHIPPED)
+    except (ImportError, LookupError, OSError):
+        pass  # no ROS, or no workspace with pose_ros sourced
+    for prefix in (sys.prefix, site.getuserbase()):
+        if prefix:
+            places.append(Path(prefix) / 'share' / 'pose_ros' / _SHIPPED)
+    places.append(_SOURCE_TREE / _SHIPPED)
+    for path in places:
+        if path.is_file():
+            return path
+    raise GestureFileError('the gesture set pose_ros ships is in none of '
+                           + ', '.join(str(p) for p in places)
+                           + '; install pose_ros again, or give a gestures file', str(_SHIPPED))

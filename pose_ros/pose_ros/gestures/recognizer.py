@@ -4,7 +4,7 @@
 gestures people make (a UI, a game, a logger) needs none of that. This keeps one
 ``PersonMatcher`` per tracked person and forgets people who stay out of sight::
 
-    recognizer = GestureRecognizer.from_file('config/gestures.yaml')
+    recognizer = GestureRecognizer.from_file()   # the shipped gestures, or a path
     for event in recognizer.update(estimator.estimate(rgb, t).poses, t):
         print(event.person_id, event.name, event.phase.value)
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
-from pose_ros.gestures.language import GestureSet, load_gestures
+from pose_ros.gestures.language import GestureSet, default_gestures_path, load_gestures
 from pose_ros.gestures.matcher import GestureEvent, PersonMatcher
 
 
@@ -38,9 +38,14 @@ class GestureRecognizer:
         self._people: dict[int, tuple[PersonMatcher, float]] = {}
 
     @classmethod
-    def from_file(cls, path: str | Path, forget_after_s: float = 0.5) -> GestureRecognizer:
-        """Load a gestures file; a mistake raises GestureFileError naming file and line."""
-        return cls(load_gestures(path), forget_after_s)
+    def from_file(cls, path: str | Path | None = None,
+                  forget_after_s: float = 0.5) -> GestureRecognizer:
+        """Load a gestures file, by default the one shipped (see ``default_gestures_path``).
+
+        A mistake in the file raises GestureFileError naming file and line.
+        """
+        return cls(load_gestures(default_gestures_path() if path is None else path),
+                   forget_after_s)
 
     def update(self, poses: Sequence[Pose], timestamp_s: float) -> list[GestureEvent]:
         """Feed one frame's poses; return the gestures that started, are held or ended."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-import os
 import sys
 import time
 
@@ -14,7 +13,7 @@ from rclpy.qos import qos_profile_sensor_data
 
 from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, UpdateResult, Verdict
 from pose_ros.core.throttle import KeyedThrottle
-from pose_ros.gestures.language import GestureFileError, load_gestures
+from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
 from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import msg_to_poses
@@ -70,12 +69,6 @@ SHUTDOWN_ZERO_PERIOD_S = 0.05
 ACK_TIMEOUT_S = 1.0
 
 
-def default_gestures_file() -> str:
-    """Return the installed config/gestures.yaml of this package."""
-    from ament_index_python.packages import get_package_share_directory
-    return os.path.join(get_package_share_directory('pose_ros'), 'config', 'gestures.yaml')
-
-
 def options_from(p: dict) -> TeleopOptions:
     limits = TeleopLimits(
         max_linear_x=p['max_linear_x'], max_linear_y=p['max_linear_y'],
@@ -106,7 +99,7 @@ class GestureNode(Node):
     def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('gesture_node')
         self._params = params.declare(self, PARAMS, shared_process)
-        self._gestures_path = self._params['gestures_file'] or default_gestures_file()
+        self._gestures_path = self._params['gestures_file'] or default_gestures_path()
         # Monotonic time ends the zeros after a release even if ROS time stands still.
         self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params),
                               steady_clock=time.monotonic)
@@ -146,7 +139,7 @@ class GestureNode(Node):
     def _apply_params(self, new: dict, changed: set[str]) -> str | None:
         try:
             options = options_from(new)
-            path = new['gestures_file'] or default_gestures_file()
+            path = new['gestures_file'] or default_gestures_path()
             gestures = load_gestures(path) if 'gestures_file' in changed else None
         except (GestureFileError, ValueError, OSError) as exc:
             return str(exc)
