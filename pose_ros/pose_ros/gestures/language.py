@@ -109,31 +109,34 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class AllOf:
+class _Group:
+    """Children joined in three-valued logic: one child that is ``_DECIDES`` decides.
+
+    Else the group is unknown when a child is unknown: a hidden joint must not make
+    ``all`` false (ending a held gesture) nor ``any`` true (starting one).
+    """
+
     children: tuple[Condition, ...]
+    _DECIDES = False
 
     def evaluate(self, features: FeatureSet, relax: int) -> bool | None:
         results = [c.evaluate(features, relax) for c in self.children]
-        if any(r is False for r in results):
-            return False
-        return None if any(r is None for r in results) else True
+        if any(r is self._DECIDES for r in results):
+            return self._DECIDES
+        return None if any(r is None for r in results) else not self._DECIDES
 
     def specs(self) -> list[FeatureSpec]:
         return [s for c in self.children for s in c.specs()]
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    children: tuple[Condition, ...]
+class AllOf(_Group):
+    _DECIDES = False  # one false child makes it false
 
-    def evaluate(self, features: FeatureSet, relax: int) -> bool | None:
-        results = [c.evaluate(features, relax) for c in self.children]
-        if any(r is True for r in results):
-            return True
-        return None if any(r is None for r in results) else False
 
-    def specs(self) -> list[FeatureSpec]:
-        return [s for c in self.children for s in c.specs()]
+@dataclass(frozen=True)
+class AnyOf(_Group):
+    _DECIDES = True  # one true child makes it true
 
 
 @dataclass(frozen=True)
