@@ -8,6 +8,7 @@ from pose_ros.control import Command, Teleop, TeleopOptions
 from pose_ros.control.following import ANCHORS, FollowedPerson, Follower, body_size
 from pose_ros.core.geometry import BOX_KEYPOINT_SCORE
 from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.features import SHOULDER_TO_TORSO
 
 
 def moved(pose: Pose, dx: float = 0.0, track_id: int | None = None) -> Pose:
@@ -103,7 +104,7 @@ def test_body_size_is_the_torso_else_the_shoulders_else_a_third_of_the_box():
     assert body_size(anchors, (0, 0, 100, 300)) == pytest.approx(40.0)
     no_hips = anchors.copy()
     no_hips[3:] = np.nan
-    assert body_size(no_hips, (0, 0, 100, 300)) == pytest.approx(20 * 1.3)
+    assert body_size(no_hips, (0, 0, 100, 300)) == pytest.approx(20 * SHOULDER_TO_TORSO)
     assert body_size(np.full((5, 2), np.nan), (0, 0, 100, 300)) == pytest.approx(100.0)
     assert body_size(np.full((5, 2), np.nan), (0, 0, 1, 1)) == 1.0
 

@@ -24,6 +24,7 @@ import numpy as np
 from pose_ros.core.checks import check_positive, check_score
 from pose_ros.core.geometry import Box, box_iou, pose_box
 from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.gestures.features import SHOULDER_TO_TORSO
 
 __all__ = ['ANCHORS', 'ANCHOR_SCORE', 'FollowedPerson', 'Follower', 'body_size']
 
@@ -43,12 +44,14 @@ def body_size(anchors: np.ndarray, box: Box) -> float:
     """Return a body length in pixels: the torso, or the shoulders, else a third of the box.
 
     Shifts are measured in it, so that ``max_shift`` means the same near and far from the
-    camera. ``anchors`` holds ANCHORS' (x, y), NaN where never seen.
+    camera. The larger of torso and shoulders: a person turned sideways keeps their torso,
+    one bending over their shoulders. ``anchors`` holds ANCHORS' (x, y), NaN where never seen.
     """
     shoulders, hips = anchors[[1, 2]].mean(axis=0), anchors[[3, 4]].mean(axis=0)
     torso = float(np.hypot(*(shoulders - hips)))
     width = float(np.hypot(*(anchors[1] - anchors[2])))
-    size = max((v for v in (torso, width * 1.3) if math.isfinite(v)), default=0.0)
+    size = max((v for v in (torso, width * SHOULDER_TO_TORSO) if math.isfinite(v)),
+               default=0.0)
     return size if size > 1.0 else max(1.0, (box[3] - box[1]) / 3.0)
 
 

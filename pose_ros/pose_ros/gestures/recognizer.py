@@ -72,6 +72,7 @@ class GestureRecognizer:
 
     @property
     def person_ids(self) -> list[int]:
+        """The track ids of the people followed now, for ``active`` (-1: the untracked)."""
         return sorted(self._people)
 
     def reset(self) -> None:
