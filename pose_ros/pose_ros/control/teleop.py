@@ -53,10 +53,10 @@ CLOCK_JUMP_S = 0.1
 
 @dataclass(frozen=True)
 class TeleopOptions:
-    """Timing (seconds) and association settings; ``limits`` bound every command.
+    """Timing (seconds) and following settings; ``limits`` bound every command.
 
-    An untracked person is followed from frame to frame by their head and torso
-    keypoints, which may move at most ``max_shift`` body lengths between two
+    ``max_shift`` and ``min_iou`` are the ``following.Follower`` rules: an untracked
+    person's head and torso may move at most ``max_shift`` body lengths between two
     sightings; ``min_iou`` is the box overlap used when those keypoints are hidden.
     """
 
