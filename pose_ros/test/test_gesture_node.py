@@ -5,7 +5,7 @@ import subprocess
 import threading
 import time
 
-from conftest import RosTestNode, executable, spin_until, spoil
+from conftest import RosTestNode, executable, spin_until, spoil, stamp_ns
 from geometry_msgs.msg import Twist, TwistStamped
 import numpy as np
 import pytest
@@ -43,6 +43,7 @@ class Operator(RosTestNode):
             twist_type, '/cmd_vel', 100, timed=True)
         self.gestures: list[Gesture] = self.collect(Gesture, '/pose/gesture', 100)
         self.rng = np.random.default_rng(7)
+        self.sent_stamps: set[int] = set()  # of the keypoints shown, in nanoseconds
 
     def wait_for(self, node_proc) -> None:
         ok = self.spin_until(lambda: self.keypoints.get_subscription_count() > 0, 20.0)
@@ -66,6 +67,7 @@ class Operator(RosTestNode):
             header.stamp = (self.node.get_clock().now()
                             - rclpy.duration.Duration(seconds=age)).to_msg()
             header.frame_id = 'camera'
+            self.sent_stamps.add(stamp_ns(PersonArray(header=header)))
             self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
             self.published_at = time.monotonic()
             self.idle(1 / 30)
@@ -130,6 +132,11 @@ def test_zero_after_lost_timeout_then_silence(operator, peer):
     assert after[-1][1] == 0.0
     assert all(v == 0.0 for t, v in after if t >= zeros[0]), 'moved again after the zero'
     assert after[-1][0] < zeros[0] + 0.5 + 0.2, 'kept publishing after the zero window'
+    # The gesture held when the person was lost ends stamped as the last keypoints they were
+    # seen in, to the nanosecond, as every gesture is stamped as its keypoints.
+    ended = [g for g in operator.gestures if g.name == 'forward' and g.phase == Gesture.ENDED]
+    assert ended, [(g.name, g.phase) for g in operator.gestures]
+    assert all(stamp_ns(g) in operator.sent_stamps for g in operator.gestures)
 
 
 def test_stale_keypoints_stop_the_robot_after_lost_timeout(operator, peer):

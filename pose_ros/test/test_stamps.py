@@ -9,6 +9,7 @@ import pytest
 
 from pose_ros.ros.stamps import (
     NS_PER_S,
+    RecentStamps,
     ns_to_seconds,
     ns_to_stamp,
     seconds_to_stamp,
@@ -79,3 +80,17 @@ def test_nanoseconds_out_of_a_stamps_range_are_refused():
         ns_to_stamp(-1)
     with pytest.raises(ValueError, match='stamp'):
         ns_to_stamp(MAX_NS + 1)
+
+
+def test_recent_stamps_give_back_a_messages_exact_stamp_by_its_seconds():
+    stamps = RecentStamps(size=100)
+    # Wall-clock stamps whose seconds do not convert back to the same nanosecond.
+    lossy = [ns for ns in WALL_CLOCK_NS
+             if stamp_to_ns(seconds_to_stamp(stamp_to_seconds(ns_to_stamp(ns)))) != ns][:150]
+    assert len(lossy) == 150
+    keys = [stamps.add(ns_to_stamp(ns)) for ns in lossy]
+    assert keys == [stamp_to_seconds(ns_to_stamp(ns)) for ns in lossy]
+    # The last 100 come back exact; the 50 forgotten ones as the nearest stamp.
+    assert [stamp_to_ns(stamps.stamp(k)) for k in keys[50:]] == lossy[50:]
+    assert stamps.stamp(keys[0]) == seconds_to_stamp(keys[0]) != ns_to_stamp(lossy[0])
+    assert stamps.stamp(12.5) == Time(sec=12, nanosec=500_000_000)

@@ -17,7 +17,7 @@ from pose_ros.gestures.language import GestureFileError, default_gestures_path, 
 from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import msg_to_poses
-from pose_ros.ros.stamps import ns_to_seconds, seconds_to_stamp, stamp_to_seconds
+from pose_ros.ros.stamps import RecentStamps, ns_to_seconds, stamp_to_seconds
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 PHASES = {Phase.STARTED: Gesture.STARTED, Phase.HELD: Gesture.HELD, Phase.ENDED: Gesture.ENDED}
@@ -122,7 +122,9 @@ class GestureNode(Node):
         self._keypoints_sub = self.create_subscription(
             PersonArray, 'pose/keypoints', self._on_keypoints, qos_profile_sensor_data)
         self._timer = self.create_timer(1.0 / self._params['publish_rate'], self._on_tick)
-        self._header = PersonArray().header
+        # The frame and the exact stamps of the keypoints taken, for the gestures found in them.
+        self._frame_id = ''
+        self._stamps = RecentStamps()
         self._last_sent: Command | None = None
         self._last_sent_at = float('-inf')  # time.monotonic(): pacing must survive ROS time jumps
         self._was_engaged = False
@@ -165,7 +167,8 @@ class GestureNode(Node):
         poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
         result = self._teleop.update(poses, stamp, now)
         if result.accepted:
-            self._header = msg.header
+            self._frame_id = msg.header.frame_id
+            self._stamps.add(msg.header.stamp)
         else:
             self._warn(result.verdict.value,
                        ignored_warning(result, self._teleop.options.max_age))
@@ -190,11 +193,8 @@ class GestureNode(Node):
         for event in self._teleop.drain_events():
             msg = Gesture(name=event.name, person_id=int(event.person_id),
                           confidence=float(event.confidence), phase=PHASES[event.phase])
-            msg.header.frame_id = self._header.frame_id
-            # The keypoints' own stamp when the event has it: a float cannot hold today's
-            # wall-clock time to the nanosecond.
-            msg.header.stamp = self._header.stamp if event.stamp_s == stamp_to_seconds(
-                self._header.stamp) else seconds_to_stamp(event.stamp_s)
+            msg.header.frame_id = self._frame_id
+            msg.header.stamp = self._stamps.stamp(event.stamp_s)
             self._gesture_pub.publish(msg)
         state = self._teleop.state
         if state.engaged != self._was_engaged:

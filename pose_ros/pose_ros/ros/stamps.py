@@ -5,11 +5,12 @@ The core works in float seconds. A float holds a nanosecond exactly only up to a
 microseconds, the float's own resolution there. So these convert without adding error of
 their own: seconds from a stamp are the float nearest to it, a stamp from seconds is the
 nanosecond nearest to the float's exact value, and integer nanoseconds are exact both ways.
-A node that must hand a stamp on unchanged keeps the message's own ``Time``.
+A node that must hand a stamp on unchanged keeps the message's own ``Time`` (``RecentStamps``).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 import math
 
 from builtin_interfaces.msg import Time
@@ -51,3 +52,30 @@ def seconds_to_stamp(seconds: float) -> Time:
     # ``seconds - whole`` is exact, and below 1 s a float resolves far below a nanosecond;
     # seconds * 1e9 would round at 256 ns for today's wall clock.
     return ns_to_stamp(whole * NS_PER_S + round((seconds - whole) * NS_PER_S))
+
+
+class RecentStamps:
+    """The exact stamps of the last ``size`` messages, found again by their float seconds.
+
+    The core stamps what it says (gesture events) with a message's float seconds; a message
+    published about it must carry that message's stamp to the nanosecond, as subscribers
+    pairing them by stamp (message_filters) require, which the float alone cannot give.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._stamps: OrderedDict[float, Time] = OrderedDict()
+
+    def add(self, stamp: Time) -> float:
+        """Remember ``stamp``; return its seconds, the key it is found again by."""
+        seconds = stamp_to_seconds(stamp)
+        self._stamps[seconds] = stamp
+        self._stamps.move_to_end(seconds)
+        if len(self._stamps) > self._size:
+            self._stamps.popitem(last=False)
+        return seconds
+
+    def stamp(self, seconds: float) -> Time:
+        """Return the remembered stamp of ``seconds``, else the stamp nearest to it."""
+        found = self._stamps.get(seconds)
+        return found if found is not None else seconds_to_stamp(seconds)
