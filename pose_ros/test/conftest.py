@@ -21,7 +21,8 @@ TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def stamp_ns(msg) -> int:
     """Return the header stamp of ``msg`` in integer nanoseconds, exact for comparing."""
-    return msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+    from pose_ros.ros.stamps import stamp_to_ns
+    return stamp_to_ns(msg.header.stamp)
 
 
 def spoil(pose, how: str):

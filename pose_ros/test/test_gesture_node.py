@@ -5,7 +5,7 @@ import subprocess
 import threading
 import time
 
-from conftest import RosTestNode, executable, spin_until, spoil
+from conftest import RosTestNode, executable, spin_until, spoil, stamp_ns
 from geometry_msgs.msg import Twist, TwistStamped
 import numpy as np
 import pytest
@@ -15,7 +15,9 @@ import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
 
+from pose_ros.control import UpdateResult, Verdict
 from pose_ros.ros.messages import poses_to_msg
+from pose_ros.ros.stamps import seconds_to_stamp
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 EXECUTABLE = executable('gesture_node')
@@ -41,6 +43,7 @@ class Operator(RosTestNode):
             twist_type, '/cmd_vel', 100, timed=True)
         self.gestures: list[Gesture] = self.collect(Gesture, '/pose/gesture', 100)
         self.rng = np.random.default_rng(7)
+        self.sent_stamps: set[int] = set()  # of the keypoints shown, in nanoseconds
 
     def wait_for(self, node_proc) -> None:
         ok = self.spin_until(lambda: self.keypoints.get_subscription_count() > 0, 20.0)
@@ -64,6 +67,7 @@ class Operator(RosTestNode):
             header.stamp = (self.node.get_clock().now()
                             - rclpy.duration.Duration(seconds=age)).to_msg()
             header.frame_id = 'camera'
+            self.sent_stamps.add(stamp_ns(PersonArray(header=header)))
             self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
             self.published_at = time.monotonic()
             self.idle(1 / 30)
@@ -128,6 +132,11 @@ def test_zero_after_lost_timeout_then_silence(operator, peer):
     assert after[-1][1] == 0.0
     assert all(v == 0.0 for t, v in after if t >= zeros[0]), 'moved again after the zero'
     assert after[-1][0] < zeros[0] + 0.5 + 0.2, 'kept publishing after the zero window'
+    # The gesture held when the person was lost ends stamped as the last keypoints they were
+    # seen in, to the nanosecond, as every gesture is stamped as its keypoints.
+    ended = [g for g in operator.gestures if g.name == 'forward' and g.phase == Gesture.ENDED]
+    assert ended, [(g.name, g.phase) for g in operator.gestures]
+    assert all(stamp_ns(g) in operator.sent_stamps for g in operator.gestures)
 
 
 def test_stale_keypoints_stop_the_robot_after_lost_timeout(operator, peer):
@@ -385,7 +394,13 @@ def test_a_half_made_node_is_destroyed_without_an_error(monkeypatch):
     try:
         with pytest.raises(RuntimeError, match='unexpected') as info:
             gesture_node.GestureNode()
-        assert info.traceback  # keeps the half-made node alive until the shutdown
+        # The traceback holds the half-made node, as it does in the runner until shutdown.
+        tb = info.value.__traceback__
+        while not isinstance(tb.tb_frame.f_locals.get('self'), gesture_node.GestureNode):
+            tb = tb.tb_next
+        half_made = tb.tb_frame.f_locals['self']
+        assert not hasattr(half_made, '_teleop')  # it stopped before it could command anything
+        half_made.destroy_node()  # as rclpy does at shutdown: no error, no zero to send
     finally:
         rclpy.try_shutdown()  # destroys every node of the context
 
@@ -399,14 +414,14 @@ def test_clock_jumping_back_stops_the_robot(operator, peer):
     def tick_clock(dt: float) -> None:
         sim['t'] += dt
         msg = Clock()
-        msg.clock.sec, msg.clock.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+        msg.clock = seconds_to_stamp(sim['t'])
         clock_pub.publish(msg)
 
     def show(stance: str, seconds: float) -> None:
         for _ in range(int(seconds * 30)):
             tick_clock(1 / 30)
             header = PersonArray().header
-            header.stamp.sec, header.stamp.nanosec = int(sim['t']), int(sim['t'] % 1 * 1e9)
+            header.stamp = seconds_to_stamp(sim['t'])
             pose = render(ADULT, GESTURE_STANCES[stance], View(), operator.rng, NO_NOISE, 1)
             operator.keypoints.publish(poses_to_msg([pose], header, 640, 480, 'synthetic'))
             operator.idle(1 / 30)
@@ -445,3 +460,15 @@ def test_sim_time_without_a_clock_zeros_then_silence(operator, peer):
     assert zeros[-1] - zeros[0] < 0.5 + 0.25, \
         f'{len(zeros)} zeros over {zeros[-1] - zeros[0]:.2f} s, not zero_window 0.5 s'
     assert 'clock jumped back' in proc.stop()
+
+
+@pytest.mark.parametrize('verdict, age_s, words', [
+    (Verdict.STALE, 2.0, 'stamped 2.000 s ago, more than max_age 0.5 s'),
+    (Verdict.FUTURE, -1.25, 'stamped 1.250 s in the future'),
+    (Verdict.OUT_OF_ORDER, 0.1, 'older than the last ones (out of order)'),
+    (Verdict.UNSTAMPED, 1.7e9, 'stamped 0 (unstamped'),
+])
+def test_ignored_keypoints_are_explained_by_the_teleops_verdict(verdict, age_s, words):
+    from pose_ros.ros.gesture_node import ignored_warning
+    text = ignored_warning(UpdateResult(verdict, age_s), max_age=0.5)
+    assert text.startswith('ignored keypoints ') and words in text, text

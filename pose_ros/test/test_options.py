@@ -60,8 +60,8 @@ def test_good_values_are_kept_as_plain_values():
     # The plain string, so that messages and parameters show 'movenet_singlepose'.
     assert type(options.model_type) is str and options.model_type == 'movenet_singlepose'
     assert type(options.num_threads) is int and options.num_threads == 3
-    assert options.min_person_score == 0.25
-    assert options.smoothing_beta == 0.0
+    assert type(options.min_person_score) is float and options.min_person_score == 0.25
+    assert type(options.smoothing_beta) is float and options.smoothing_beta == 0.0
     assert PoseEstimatorOptions(model_path='m.tflite').min_person_score is None
 
 

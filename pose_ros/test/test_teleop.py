@@ -1,71 +1,14 @@
 """The safety state machine, driven with explicit timestamps (no sleeping)."""
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
-
 from conftest import SPOILS, spoil
 import numpy as np
 import pytest
-from synthetic_people import ADULT, GESTURE_STANCES, REST, View, render
+from teleop_sim import CONFIG, DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
-from pose_ros.control.teleop import Command, Teleop, TeleopLimits, TeleopOptions
-from pose_ros.core.keypoints import Keypoint, Pose
-from pose_ros.gestures.language import load_gestures, parse_gestures
-from pose_ros.gestures.matcher import Phase
-
-CONFIG = Path(__file__).resolve().parents[1] / 'config' / 'gestures.yaml'
-DEFAULT = load_gestures(CONFIG)
-RATE = 30.0
-LATENCY = 0.03
-LIMITS = TeleopLimits(max_linear_x=0.5, max_linear_y=0.3, max_angular_z=1.0,
-                      max_linear_accel=0.5, max_angular_accel=1.5)
-
-
-def person(gesture: str | None = None, track_id: int = -1, cx: float = 320.0) -> Pose:
-    stance = REST if gesture is None else GESTURE_STANCES[gesture]
-    return render(ADULT, stance, View(0.8, 0.0, 0.0, cx, 240.0), None, track_id=track_id)
-
-
-@dataclass
-class Step:
-    stamp: float
-    now: float
-    command: Command | None
-    engaged: bool
-    events: list
-
-
-@dataclass
-class Sim:
-    """Feeds a Teleop at 30 Hz and ticks after every frame, as the node's timer would."""
-
-    teleop: Teleop
-    t: float = 100.0
-    log: list[Step] = field(default_factory=list)
-
-    def run(self, seconds: float,
-            people: Callable[[float], list[Pose] | None] | list[Pose] | None) -> list[Step]:
-        steps = []
-        for _ in range(int(round(seconds * RATE))):
-            stamp, now = self.t, self.t + LATENCY
-            poses = people(self.t) if callable(people) else people
-            if poses is not None:
-                self.teleop.update(poses, stamp, now)
-            step = Step(stamp, now, self.teleop.tick(now), self.teleop.engaged,
-                        self.teleop.drain_events())
-            steps.append(step)
-            self.t += 1.0 / RATE
-        self.log.extend(steps)
-        return steps
-
-
-def engaged_sim(gestures=DEFAULT, options=None, track_id=-1, cx=320.0) -> Sim:
-    sim = Sim(Teleop(gestures, options or TeleopOptions(limits=LIMITS)))
-    sim.run(1.3, [person('engage', track_id, cx)])
-    assert sim.teleop.engaged
-    sim.run(0.5, [person(None, track_id, cx)])
-    return sim
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, Verdict
+from pose_ros.core.keypoints import Keypoint
+from pose_ros.gestures.language import parse_gestures
+from pose_ros.gestures.matcher import GestureEvent, Phase
 
 
 def test_nothing_is_published_before_engagement():
@@ -74,7 +17,7 @@ def test_nothing_is_published_before_engagement():
         steps = sim.run(2.0, [person(gesture)])
         assert all(s.command is None for s in steps), gesture
     assert not sim.teleop.engaged
-    assert sim.teleop.state.mode == 'idle' and sim.teleop.state.last_command is None
+    assert not sim.teleop.state.engaged and sim.teleop.state.last_command is None
 
 
 def test_engage_needs_the_full_hold_then_zeros_flow_at_every_tick():
@@ -187,23 +130,28 @@ def test_brief_absence_or_occlusion_does_not_interrupt_a_held_gesture():
     assert ended == []
 
 
-def test_stale_and_out_of_order_messages_are_ignored_and_counted():
+def test_ignored_messages_say_why_stale_future_out_of_order_or_unstamped():
     teleop = Teleop(DEFAULT, TeleopOptions(max_age=0.3, limits=LIMITS))
     pose = person('engage')
     results = [teleop.update([pose], t / RATE, t / RATE + 0.5) for t in range(90)]
-    assert results == [False] * 90
-    assert teleop.state.stale_messages == 90
+    assert [r.verdict for r in results] == [Verdict.UNSTAMPED] + [Verdict.STALE] * 89
+    assert not any(r.accepted for r in results)
+    assert all(r.age_s == pytest.approx(0.5) for r in results)
     assert not teleop.engaged and teleop.tick(3.5) is None
+    # More than max_age ahead of now: the clocks disagree.
+    ahead = teleop.update([pose], 4.5, 4.0)
+    assert ahead.verdict is Verdict.FUTURE and ahead.age_s == pytest.approx(-0.5)
     # Fresh messages engage; then one older than the last accepted is refused.
     for t in range(90):
-        assert teleop.update([pose], 10 + t / RATE, 10 + t / RATE + 0.05)
+        assert teleop.update([pose], 10 + t / RATE, 10 + t / RATE + 0.05).accepted
     assert teleop.engaged
-    assert not teleop.update([pose], 12.5, 13.0)
-    assert teleop.state.stale_messages == 91
+    late = teleop.update([pose], 12.9, 13.0)
+    assert late.verdict is Verdict.OUT_OF_ORDER and late.age_s == pytest.approx(0.1)
+    assert teleop.update([pose], 12.5, 13.0).verdict is Verdict.STALE
     # Only stale messages from now on: the controller is lost after lost_timeout.
     now = 13.0
     while now < 14.0:
-        teleop.update([person('forward')], now - 0.4, now)
+        assert teleop.update([person('forward')], now - 0.4, now).verdict is Verdict.STALE
         now += 1 / RATE
     assert not teleop.engaged and teleop.state.release_reason == 'lost'
 
@@ -221,57 +169,6 @@ def test_limits_clamp_whatever_the_file_asks_for():
                for s in sim.log if s.command is not None)
 
 
-def test_a_second_person_is_ignored_while_the_first_controls():
-    sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
-    sim.run(1.3, [person('engage', 1, 180), person('forward', 2, 470)])
-    assert sim.teleop.engaged and sim.teleop.state.controller_id == 1
-    for gesture in ('forward', 'turn_left', 'back', 'stop', 'engage'):
-        steps = sim.run(1.5, [person(gesture, 2, 470), person(None, 1, 180)])
-        assert all(s.engaged and s.command == Command() for s in steps), gesture
-    steps = sim.run(2.0, [person('turn_right', 2, 470), person('forward', 1, 180)])
-    assert steps[-1].command == Command(0.3, 0.0, 0.0)
-    # After the controller releases, the other person must engage from scratch.
-    sim.run(0.5, [person('stop', 1, 180), person('engage', 2, 470)])
-    assert not sim.teleop.engaged
-    steps = sim.run(0.8, [person(None, 1, 180), person('engage', 2, 470)])
-    assert not any(s.engaged for s in steps)
-    sim.run(0.5, [person(None, 1, 180), person('engage', 2, 470)])
-    assert sim.teleop.engaged and sim.teleop.state.controller_id == 2
-
-
-def test_control_follows_the_track_id_when_people_swap_places():
-    sim = engaged_sim(track_id=5, cx=200)
-
-    def crossing(t):
-        # The two walk past each other: controller 5 goes right, the other left.
-        w = min(1.0, max(0.0, (t - start) / 2.0))
-        return [person('forward', 9, 440 - 240 * w), person('turn_left', 5, 200 + 240 * w)]
-    start = sim.t
-    steps = sim.run(3.0, crossing)
-    assert all(s.engaged for s in steps)
-    assert all(s.command.linear_x == 0.0 for s in steps)
-    assert steps[-1].command.angular_z > 0.2
-
-
-def test_control_follows_an_untracked_person_by_box_overlap():
-    sim = engaged_sim(track_id=-1, cx=200)
-    start = sim.t
-
-    def walking(t):
-        x = 200 + 30 * (t - start)   # the controller drifts right slowly
-        people = [person('turn_right', -1, 500), person('forward', -1, x)]
-        return people if int((t - start) * RATE) % 2 else people[::-1]
-    steps = sim.run(3.0, walking)
-    assert all(s.engaged for s in steps)
-    assert steps[-1].command.linear_x == pytest.approx(0.3)
-    assert all(s.command.angular_z == 0.0 for s in steps)
-    # If the controller vanishes, the other person does not inherit control.
-    steps = sim.run(1.0, [person('forward', -1, 500)])
-    assert not steps[-1].engaged
-    assert all(s.command is None or s.command.is_zero
-               for s in steps if not s.engaged)
-
-
 def test_events_report_name_person_phase_and_confidence():
     sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
     sim.run(1.3, [person('engage', 7)])
@@ -284,6 +181,8 @@ def test_events_report_name_person_phase_and_confidence():
                       ('forward', Phase.STARTED), ('forward', Phase.ENDED),
                       ('stop', Phase.STARTED), ('stop', Phase.ENDED)]
     assert all(e.person_id == 7 and 0.0 < e.confidence <= 1.0 for e in events)
+    # The same events as GestureRecognizer's, for the same message.
+    assert all(type(e) is GestureEvent for e in events)
     held = [e for e in events if e.name == 'forward' and e.phase is Phase.HELD]
     assert len(held) > 10
     assert all(a.stamp_s <= b.stamp_s for a, b in zip(events, events[1:])
@@ -377,7 +276,7 @@ def test_a_clock_running_ahead_does_not_stretch_lost_timeout():
     teleop = sim.teleop
     now = sim.t
     # One last frame stamped 0.45 s in the future (within max_age), then nobody.
-    assert teleop.update([person('forward')], now + 0.45, now)
+    assert teleop.update([person('forward')], now + 0.45, now).accepted
     released = next(t for t in (now + i / RATE for i in range(1, 60))
                     if teleop.tick(t) == Command() and not teleop.engaged)
     assert released - now == pytest.approx(0.5, abs=1.5 / RATE)

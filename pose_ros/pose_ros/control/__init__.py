@@ -1,7 +1,8 @@
-"""Control: who commands the robot, and the bounded velocity commands sent for them."""
+"""Control: who commands the robot, whom it follows, and the bounded commands sent for them."""
 
+from pose_ros.control.following import FollowedPerson, Follower
 from pose_ros.control.shaping import ZERO, Command, TeleopLimits
-from pose_ros.control.teleop import GestureEvent, Teleop, TeleopOptions, TeleopState
+from pose_ros.control.teleop import Teleop, TeleopOptions, TeleopState, UpdateResult, Verdict
 
-__all__ = ['Command', 'GestureEvent', 'Teleop', 'TeleopLimits', 'TeleopOptions',
-           'TeleopState', 'ZERO']
+__all__ = ['Command', 'FollowedPerson', 'Follower', 'Teleop', 'TeleopLimits', 'TeleopOptions',
+           'TeleopState', 'UpdateResult', 'Verdict', 'ZERO']

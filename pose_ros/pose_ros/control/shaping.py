@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 import math
 
+from pose_ros.core.checks import check_positive
+
 
 @dataclass(frozen=True)
 class Command:
@@ -41,10 +43,7 @@ class TeleopLimits:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f'TeleopLimits.{f.name} must be a finite number >= 0, '
-                                 f'got {value!r}')
+            check_positive(f'TeleopLimits.{f.name}', getattr(self, f.name), allow_zero=True)
 
 
 def _clamp(value: float, bound: float) -> float:
@@ -87,9 +86,7 @@ class ZeroWindow:
 
     def __init__(self, duration: float = 0.5,
                  clock: Callable[[], float] | None = None) -> None:
-        if not math.isfinite(duration) or duration < 0:
-            raise ValueError(f'zero window must be a finite duration >= 0 s, got {duration!r}')
-        self.duration = float(duration)
+        self.duration = check_positive('zero window duration', duration, allow_zero=True)
         self._clock = clock
         self._until: float | None = None
         self._steady_until: float | None = None

@@ -5,10 +5,10 @@ Everything is driven by explicit times so that every rule can be tested without 
 time), ``tick()`` at the publish rate. The rules:
 
 * nothing is ever sent before a person engages (holds the engage gesture);
-* only that person (the controller) is obeyed until control is released, followed by
-  track id when the tracker gives one, else by their head and torso keypoints from
-  frame to frame (box overlap when those are hidden);
-* keypoints older than ``max_age`` are ignored (and counted);
+* only that person (the controller) is obeyed until control is released, followed from
+  frame to frame as ``following`` says;
+* keypoints stamped more than ``max_age`` from now, or before the last ones taken, are
+  ignored, and ``update()`` says why (``Verdict``);
 * control is released by the disengage gesture, by not seeing the controller for
   ``lost_timeout`` (also when messages stop altogether: ``tick`` checks), or by
   ``shutdown()``; release is an immediate zero, repeated for ``zero_window`` seconds,
@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import enum
 import math
 
 import numpy as np
 
+from pose_ros.control.following import FollowedPerson, Follower
 from pose_ros.control.shaping import (
     ZERO,
     Command,
@@ -37,12 +39,12 @@ from pose_ros.control.shaping import (
     clamp_speed,
     step_toward,
 )
-from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.core.checks import check_positive, check_score
+from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.language import GestureSet
-from pose_ros.gestures.matcher import MatchEvent, PersonMatcher, Phase
+from pose_ros.gestures.matcher import GestureEvent, MatchEvent, PersonMatcher
 
-__all__ = ['Command', 'GestureEvent', 'Phase', 'Teleop', 'TeleopLimits', 'TeleopOptions',
-           'TeleopState']
+__all__ = ['Teleop', 'TeleopOptions', 'TeleopState', 'UpdateResult', 'Verdict']
 
 _MAX_CANDIDATES = 32
 # Time stepping back further than this (s) is a clock jump: control is released.
@@ -51,10 +53,10 @@ CLOCK_JUMP_S = 0.1
 
 @dataclass(frozen=True)
 class TeleopOptions:
-    """Timing (seconds) and association settings; ``limits`` bound every command.
+    """Timing (seconds) and following settings; ``limits`` bound every command.
 
-    An untracked person is followed from frame to frame by their head and torso
-    keypoints, which may move at most ``max_shift`` body lengths between two
+    ``max_shift`` and ``min_iou`` are the ``following.Follower`` rules: an untracked
+    person's head and torso may move at most ``max_shift`` body lengths between two
     sightings; ``min_iou`` is the box overlap used when those keypoints are hidden.
     """
 
@@ -68,90 +70,63 @@ class TeleopOptions:
     limits: TeleopLimits = field(default_factory=TeleopLimits)
 
     def __post_init__(self) -> None:
-        positive = ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt')
-        for name in positive + ('zero_window', 'min_iou', 'max_shift'):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (
-                    name in positive and value == 0):
-                kind = '> 0' if name in positive else '>= 0'
-                raise ValueError(f'TeleopOptions.{name} must be a finite number {kind}, '
-                                 f'got {value!r}')
-        if self.min_iou > 1:
-            raise ValueError(f'TeleopOptions.min_iou must be within [0, 1], got {self.min_iou}')
+        for name in ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt'):
+            check_positive(f'TeleopOptions.{name}', getattr(self, name))
+        for name in ('zero_window', 'max_shift'):
+            check_positive(f'TeleopOptions.{name}', getattr(self, name), allow_zero=True)
+        check_score('TeleopOptions.min_iou', self.min_iou)
         if not isinstance(self.limits, TeleopLimits):
             raise ValueError(f'TeleopOptions.limits must be a TeleopLimits, got {self.limits!r}')
 
 
 @dataclass(frozen=True)
-class GestureEvent:
-    """One gesture phase change of one person, for pose_ros_msgs/Gesture."""
-
-    name: str
-    person_id: int
-    confidence: float
-    phase: Phase
-    stamp_s: float
-
-
-@dataclass(frozen=True)
 class TeleopState:
-    """A snapshot for the node's status line."""
+    """Who controls and what was sent, for a status display or a log.
+
+    ``controller_id`` is the controller's track id (-1 untracked, None when nobody
+    controls); ``active_gesture`` the controller's held gesture of highest priority;
+    ``last_command`` what ``tick()`` or ``shutdown()`` last returned that was not None;
+    ``release_reason`` why control last ended: 'disengage', 'lost', 'keypoints unusable',
+    'clock jumped back' or 'shutdown' (None while engaged or before anyone engaged).
+    """
 
     engaged: bool
     controller_id: int | None
     active_gesture: str | None
     last_command: Command | None
-    stale_messages: int
     release_reason: str | None
 
+
+class Verdict(str, enum.Enum):
+    """What ``Teleop.update()`` did with a keypoints message."""
+
+    ACCEPTED = 'accepted'
+    UNSTAMPED = 'unstamped'        # stamped 0 and so ignored: its images carried no stamp
+    STALE = 'stale'                # stamped more than max_age ago
+    FUTURE = 'future'              # stamped more than max_age ahead: clocks out of sync
+    OUT_OF_ORDER = 'out_of_order'  # stamped before the last message taken
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """``verdict`` on one keypoints message; ``age_s`` is now minus its stamp."""
+
+    verdict: Verdict
+    age_s: float
+
     @property
-    def mode(self) -> str:
-        return 'engaged' if self.engaged else 'idle'
+    def accepted(self) -> bool:
+        return self.verdict is Verdict.ACCEPTED
 
 
-class _Person:
-    """Someone being followed from frame to frame, with their gesture matchers."""
+class _Person(FollowedPerson):
+    """A followed person with their gesture matchers."""
 
     def __init__(self, pose: Pose, stamp_s: float, matcher: PersonMatcher) -> None:
-        self.track_id = pose.track_id
-        self.anchors = np.full((len(_ANCHORS), 2), np.nan)
-        self.size = 1.0
-        self.box = _box(pose)
-        self.last_seen_s = stamp_s
+        super().__init__(pose, stamp_s)
         self.matcher = matcher
         # The last message showed this person only in keypoints no gesture can be judged from.
         self.unusable = False
-        self.see(pose, stamp_s)
-
-    def see(self, pose: Pose, stamp_s: float) -> None:
-        if pose.track_id >= 0:
-            self.track_id = pose.track_id
-        known = _known_anchors(pose)
-        # Anchors not seen this time keep their last position: one missed keypoint must
-        # not make the person unrecognisable.
-        self.anchors[known] = pose.keypoints[_ANCHORS][known, :2]
-        self.box = _box(pose)
-        self.size = _body_size(self.anchors, self.box)
-        self.last_seen_s = stamp_s
-
-    def shift(self, pose: Pose) -> float | None:
-        """How far ``pose`` is from this person, in body lengths; None if incomparable."""
-        known = _known_anchors(pose) & ~np.isnan(self.anchors[:, 0])
-        if not known.any():
-            return None
-        d = np.hypot(*(pose.keypoints[_ANCHORS][known, :2] - self.anchors[known]).T)
-        return float(np.median(d)) / self.size
-
-
-# Head and torso: they do not move when the arms gesture.
-_ANCHORS = [int(k) for k in (Keypoint.NOSE, Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER,
-                             Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP)]
-_ANCHOR_SCORE = 0.2
-
-
-def _known_anchors(pose: Pose) -> np.ndarray:
-    kp = pose.keypoints[_ANCHORS]
-    return np.isfinite(kp).all(axis=1) & (kp[:, 2] >= _ANCHOR_SCORE)
 
 
 def _needs(gestures: GestureSet) -> list[tuple[np.ndarray, float]]:
@@ -171,31 +146,6 @@ def _usable(pose: Pose, needs: list[tuple[np.ndarray, float]]) -> bool:
     return any((finite[idx] & (kp[idx, 2] >= min_score)).any() for idx, min_score in needs)
 
 
-def _body_size(anchors: np.ndarray, box: tuple[float, ...]) -> float:
-    shoulders, hips = anchors[[1, 2]].mean(axis=0), anchors[[3, 4]].mean(axis=0)
-    torso = float(np.hypot(*(shoulders - hips)))
-    width = float(np.hypot(*(anchors[1] - anchors[2])))
-    size = max((v for v in (torso, width * 1.3) if math.isfinite(v)), default=0.0)
-    return size if size > 1.0 else max(1.0, (box[3] - box[1]) / 3.0)
-
-
-def _box(pose: Pose) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = pose.box
-    if x1 > x0 and y1 > y0:
-        return pose.box
-    return pose.box_from_keypoints(0.05)
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 class Teleop:
     """Gestures in, velocity commands out, with engagement and every safety rule."""
 
@@ -209,6 +159,7 @@ class Teleop:
         self._gestures = gestures
         self._needs = _needs(gestures)
         self._options = options or TeleopOptions()
+        self._follower = Follower(self._options.max_shift, self._options.min_iou)
         self._zeros = ZeroWindow(self._options.zero_window, steady_clock)
         self._candidates: list[_Person] = []
         self._controller: _Person | None = None
@@ -221,7 +172,6 @@ class Teleop:
         self._last_now_s: float | None = None
         self._events: list[GestureEvent] = []
         self._release_reason: str | None = None
-        self.stale_messages = 0
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -240,8 +190,7 @@ class Teleop:
     def state(self) -> TeleopState:
         c = self._controller
         return TeleopState(c is not None, None if c is None else c.track_id,
-                           self._active_gesture, self._last_command, self.stale_messages,
-                           self._release_reason)
+                           self._active_gesture, self._last_command, self._release_reason)
 
     def drain_events(self) -> list[GestureEvent]:
         """Gesture events since the last call, oldest first, for the node to publish."""
@@ -268,17 +217,15 @@ class Teleop:
         # A smaller step back (clock correction) delays the lost check by at most its size.
         self._last_now_s = now_s if last is None else max(last, now_s)
 
-    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> bool:
-        """Take one keypoint message; False when it was ignored as stale or out of order."""
+    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> UpdateResult:
+        """Take one keypoint message stamped ``stamp_s`` at ``now_s``; say if it was used."""
         if not (math.isfinite(stamp_s) and math.isfinite(now_s)):
             raise ValueError(f'stamp and now must be finite, got {stamp_s!r}, {now_s!r}')
         self._watch_clock(now_s)
-        fresh = abs(now_s - stamp_s) <= self._options.max_age
-        in_order = self._last_stamp_s is None or stamp_s >= self._last_stamp_s
-        if not (fresh and in_order):
-            self.stale_messages += 1
+        verdict = self._judge(stamp_s, now_s)
+        if verdict is not Verdict.ACCEPTED:
             self._check_lost(now_s)
-            return False
+            return UpdateResult(verdict, now_s - stamp_s)
         self._last_stamp_s = stamp_s
         if self._controller is not None:
             self._update_controller(poses, stamp_s, now_s)
@@ -288,7 +235,17 @@ class Teleop:
         else:
             self._update_idle(poses, stamp_s)
         self._check_lost(now_s)
-        return True
+        return UpdateResult(Verdict.ACCEPTED, now_s - stamp_s)
+
+    def _judge(self, stamp_s: float, now_s: float) -> Verdict:
+        age, max_age = now_s - stamp_s, self._options.max_age
+        if abs(age) > max_age:
+            # Stamp 0 is within max_age of a simulated clock just started, and then taken.
+            return (Verdict.UNSTAMPED if stamp_s == 0.0 else
+                    Verdict.STALE if age > 0 else Verdict.FUTURE)
+        if self._last_stamp_s is not None and stamp_s < self._last_stamp_s:
+            return Verdict.OUT_OF_ORDER
+        return Verdict.ACCEPTED
 
     def tick(self, now_s: float) -> Command | None:
         """Return what to publish now: a command while engaged, zeros after release, else None."""
@@ -330,10 +287,10 @@ class Teleop:
     def set_options(self, options: TeleopOptions) -> None:
         """Swap timing and limits at run time; lowered speed limits apply at the next tick."""
         self._options = options
+        self._follower = Follower(options.max_shift, options.min_iou)
         self._zeros.duration = options.zero_window
         for person in self._persons():
-            for m in person.matcher.matchers.values():
-                m.unknown_timeout = options.lost_timeout
+            person.matcher.set_unknown_timeout(options.lost_timeout)
         self._target = clamp_speed(self._target, options.limits)
 
     # -- internals ------------------------------------------------------------------
@@ -341,41 +298,18 @@ class Teleop:
         return self._candidates + ([self._controller] if self._controller else [])
 
     def _emit(self, person: _Person, events: list[MatchEvent]) -> None:
-        self._events.extend(GestureEvent(e.name, person.track_id, e.confidence, e.phase,
-                                         e.stamp_s) for e in events)
-
-    def _match(self, person: _Person, poses: list[Pose], taken: set[int]) -> int | None:
-        """Index of the pose that continues ``person``: same track id, else nearest torso."""
-        if person.track_id >= 0:
-            for i, pose in enumerate(poses):
-                if i not in taken and pose.track_id == person.track_id:
-                    return i
-        best, best_shift = None, self._options.max_shift
-        overlap, best_iou = None, self._options.min_iou
-        for i, pose in enumerate(poses):
-            if i in taken or (person.track_id >= 0 and pose.track_id >= 0):
-                continue  # a tracked person is only ever continued by an untracked detection
-            shift = person.shift(pose)
-            if shift is not None:
-                if shift <= best_shift:
-                    best, best_shift = i, shift
-                continue
-            iou = _iou(person.box, _box(pose))
-            if iou >= best_iou:
-                overlap, best_iou = i, iou
-        return best if best is not None else overlap
+        self._events.extend(GestureEvent.of(person.track_id, e) for e in events)
 
     def _update_idle(self, poses: list[Pose], stamp_s: float) -> None:
-        taken: set[int] = set()
         seen: list[tuple[_Person, Pose]] = []
         # Longest-followed first: a detection glitch may spawn a duplicate candidate, which
         # must not steal the person (and reset a hold in progress) on the next frame.
-        for person in self._candidates:
-            i = self._match(person, poses, taken)
+        chosen = self._follower.assign(self._candidates, poses)
+        for person, i in zip(self._candidates, chosen):
             if i is not None:
-                taken.add(i)
                 person.see(poses[i], stamp_s)
                 seen.append((person, poses[i]))
+        taken = set(chosen)
         for i, pose in enumerate(poses):
             if i not in taken and len(self._candidates) < _MAX_CANDIDATES:
                 person = _Person(pose, stamp_s, PersonMatcher(
@@ -390,8 +324,8 @@ class Teleop:
             if person.matcher.is_active(self._gestures.engage):
                 engaging.append(person)
         if engaging:
-            self._engage(max(engaging, key=lambda p: p.matcher.matchers[
-                self._gestures.engage].confidence), stamp_s)
+            engage = self._gestures.engage
+            self._engage(max(engaging, key=lambda p: p.matcher.confidence(engage)), stamp_s)
 
     def _engage(self, person: _Person, stamp_s: float) -> None:
         matcher = PersonMatcher(self._gestures, self._options.lost_timeout)
@@ -408,10 +342,10 @@ class Teleop:
     def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float) -> None:
         person = self._controller
         usable = [p for p in poses if _usable(p, self._needs)]
-        i = self._match(person, usable, set())
+        i = self._follower.continuation(person, usable)
         if i is None:
             unusable = [p for p in poses if not _usable(p, self._needs)]
-            person.unusable = self._match(person, unusable, set()) is not None
+            person.unusable = self._follower.continuation(person, unusable) is not None
             return
         person.unusable = False
         person.see(usable[i], stamp_s)

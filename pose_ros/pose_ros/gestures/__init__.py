@@ -5,13 +5,20 @@ from pose_ros.gestures.language import (
     Gesture,
     GestureFileError,
     GestureSet,
+    default_gestures_path,
     load_gestures,
     parse_gestures,
 )
-from pose_ros.gestures.matcher import GestureMatcher, MatchEvent, PersonMatcher, Phase
-from pose_ros.gestures.recognizer import GestureEvent, GestureRecognizer
+from pose_ros.gestures.matcher import (
+    GestureEvent,
+    GestureMatcher,
+    MatchEvent,
+    PersonMatcher,
+    Phase,
+)
+from pose_ros.gestures.recognizer import GestureRecognizer
 
 __all__ = ['FeatureError', 'FeatureSet', 'Gesture', 'GestureEvent', 'GestureFileError',
            'GestureMatcher', 'GestureRecognizer',
            'GestureSet', 'MatchEvent', 'PersonMatcher', 'Phase', 'compute_features',
-           'load_gestures', 'parse_gestures']
+           'default_gestures_path', 'load_gestures', 'parse_gestures']

@@ -175,6 +175,7 @@ class FeatureSet:
 
     @property
     def frame_known(self) -> bool:
+        """Tell whether body-relative features (up, left, elevation) can be known at all."""
         return self._frame is not None
 
     @property

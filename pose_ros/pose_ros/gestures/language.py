@@ -36,6 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import math
 from pathlib import Path
+import site
+import sys
 from typing import Union
 
 import yaml
@@ -58,6 +60,10 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_GESTURES = 100
 MAX_CONDITIONS = 1000
 MAX_NESTING = 16
+
+# The gesture set this package ships, as installed under share/pose_ros and in the source tree.
+_SHIPPED = Path('config') / 'gestures.yaml'
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
 
 
 class GestureFileError(ValueError):
@@ -103,31 +109,34 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class AllOf:
+class _Group:
+    """Children joined in three-valued logic: one child that is ``_DECIDES`` decides.
+
+    Else the group is unknown when a child is unknown: a hidden joint must not make
+    ``all`` false (ending a held gesture) nor ``any`` true (starting one).
+    """
+
     children: tuple[Condition, ...]
+    _DECIDES = False
 
     def evaluate(self, features: FeatureSet, relax: int) -> bool | None:
         results = [c.evaluate(features, relax) for c in self.children]
-        if any(r is False for r in results):
-            return False
-        return None if any(r is None for r in results) else True
+        if any(r is self._DECIDES for r in results):
+            return self._DECIDES
+        return None if any(r is None for r in results) else not self._DECIDES
 
     def specs(self) -> list[FeatureSpec]:
         return [s for c in self.children for s in c.specs()]
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    children: tuple[Condition, ...]
+class AllOf(_Group):
+    _DECIDES = False  # one false child makes it false
 
-    def evaluate(self, features: FeatureSet, relax: int) -> bool | None:
-        results = [c.evaluate(features, relax) for c in self.children]
-        if any(r is True for r in results):
-            return True
-        return None if any(r is None for r in results) else False
 
-    def specs(self) -> list[FeatureSpec]:
-        return [s for c in self.children for s in c.specs()]
+@dataclass(frozen=True)
+class AnyOf(_Group):
+    _DECIDES = True  # one true child makes it true
 
 
 @dataclass(frozen=True)
@@ -484,3 +493,29 @@ def load_gestures(path: str | Path) -> GestureSet:
             f'not UTF-8 text: byte 0x{data[exc.start]:02x} at column {exc.start - line_start + 1}'
             '; save the file as UTF-8', str(path), data.count(b'\n', 0, exc.start) + 1) from None
     return parse_gestures(text, str(path))
+
+
+def default_gestures_path() -> Path:
+    """Return the path of the gesture set this package ships (config/gestures.yaml).
+
+    Found where ROS installs it (the package's share directory in the ament index of the
+    sourced workspaces), else where pip does (share/pose_ros under sys.prefix, or under the
+    user base for ``pip install --user``), else in the source tree this module runs from.
+    Raises GestureFileError naming every place looked in when it is in none of them.
+    """
+    places = []
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        places.append(Path(get_package_share_directory('pose_ros')) / _SHIPPED)
+    except (ImportError, LookupError, OSError):
+        pass  # no ROS, or no workspace with pose_ros sourced
+    for prefix in (sys.prefix, site.getuserbase()):
+        if prefix:
+            places.append(Path(prefix) / 'share' / 'pose_ros' / _SHIPPED)
+    places.append(_SOURCE_TREE / _SHIPPED)
+    for path in places:
+        if path.is_file():
+            return path
+    raise GestureFileError('the gesture set pose_ros ships is in none of '
+                           + ', '.join(str(p) for p in places)
+                           + '; install pose_ros again, or give a gestures file', str(_SHIPPED))

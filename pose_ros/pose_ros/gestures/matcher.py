@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import enum
 
+from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.features import FeatureSet, compute_features
 from pose_ros.gestures.language import Gesture, GestureSet
@@ -36,20 +37,40 @@ class MatchState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class MatchEvent:
+    """A phase change of one gesture of a person the matcher does not name."""
+
     name: str
     phase: Phase
     confidence: float
     stamp_s: float
 
 
+@dataclass(frozen=True)
+class GestureEvent:
+    """One gesture phase change of one person, as pose_ros_msgs/Gesture carries it.
+
+    ``person_id`` is the pose's ``track_id`` (-1 for an untracked person); ``confidence`` is
+    the mean score of the keypoints the gesture looks at, when its conditions last held.
+    """
+
+    name: str
+    person_id: int
+    confidence: float
+    phase: Phase
+    stamp_s: float
+
+    @classmethod
+    def of(cls, person_id: int, event: MatchEvent) -> GestureEvent:
+        """Return ``event`` as made by person ``person_id``."""
+        return cls(event.name, int(person_id), event.confidence, event.phase, event.stamp_s)
+
+
 class GestureMatcher:
     """Hold time, hysteresis and occlusion tolerance for one gesture of one person."""
 
     def __init__(self, gesture: Gesture, unknown_timeout: float = 0.5) -> None:
-        if unknown_timeout < 0:
-            raise ValueError(f'unknown_timeout must be >= 0 s, got {unknown_timeout}')
         self.gesture = gesture
-        self.unknown_timeout = float(unknown_timeout)
+        self.unknown_timeout = check_positive('unknown_timeout', unknown_timeout, allow_zero=True)
         self.state = MatchState.INACTIVE
         self.since_s = 0.0
         self.last_true_s = 0.0
@@ -98,6 +119,10 @@ class GestureMatcher:
                 self.false_since_s = stamp_s
             if stamp_s - self.false_since_s < self.gesture.release_s - _EPS:
                 return self._event(Phase.HELD, stamp_s) if self.active else None
+        return self.end(stamp_s)
+
+    def end(self, stamp_s: float) -> MatchEvent | None:
+        """Drop the gesture at ``stamp_s``; return its end if it was held."""
         was_active = self.active
         self.reset()
         return self._event(Phase.ENDED, stamp_s) if was_active else None
@@ -150,16 +175,14 @@ class PersonMatcher:
 
     def set_unknown_timeout(self, seconds: float) -> None:
         """How long a held gesture survives frames where its keypoints are not seen."""
-        if seconds < 0:
-            raise ValueError(f'unknown_timeout must be >= 0 s, got {seconds}')
+        seconds = check_positive('unknown_timeout', seconds, allow_zero=True)
         for matcher in self.matchers.values():
-            matcher.unknown_timeout = float(seconds)
+            matcher.unknown_timeout = seconds
 
     def end_all(self, stamp_s: float) -> list[MatchEvent]:
-        events = [m._event(Phase.ENDED, stamp_s) for m in self.matchers.values() if m.active]
-        for m in self.matchers.values():
-            m.reset()
-        return events
+        """Drop every gesture (the person is gone); return the ends of those held."""
+        ended = [m.end(stamp_s) for m in self.matchers.values()]
+        return [e for e in ended if e is not None]
 
     def adopt(self, other: PersonMatcher) -> None:
         for name, matcher in self.matchers.items():

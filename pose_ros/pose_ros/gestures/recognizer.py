@@ -4,7 +4,7 @@
 gestures people make (a UI, a game, a logger) needs none of that. This keeps one
 ``PersonMatcher`` per tracked person and forgets people who stay out of sight::
 
-    recognizer = GestureRecognizer.from_file('config/gestures.yaml')
+    recognizer = GestureRecognizer.from_file()   # the shipped gestures, or a path
     for event in recognizer.update(estimator.estimate(rgb, t).poses, t):
         print(event.person_id, event.name, event.phase.value)
 """
@@ -12,24 +12,13 @@ gestures people make (a UI, a game, a logger) needs none of that. This keeps one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 import math
 from pathlib import Path
 
+from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
-from pose_ros.gestures.language import GestureSet, load_gestures
-from pose_ros.gestures.matcher import PersonMatcher, Phase
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """One gesture phase change of one person (``person_id`` is the pose's ``track_id``)."""
-
-    name: str
-    person_id: int
-    confidence: float
-    phase: Phase
-    stamp_s: float
+from pose_ros.gestures.language import GestureSet, default_gestures_path, load_gestures
+from pose_ros.gestures.matcher import GestureEvent, PersonMatcher
 
 
 class GestureRecognizer:
@@ -44,17 +33,19 @@ class GestureRecognizer:
         if not isinstance(gestures, GestureSet):
             raise TypeError(f'gestures must be a GestureSet (see load_gestures), got '
                             f'{type(gestures).__name__}')
-        if not math.isfinite(forget_after_s) or forget_after_s <= 0:
-            raise ValueError(f'forget_after_s must be a number of seconds > 0, got '
-                             f'{forget_after_s!r}')
         self.gestures = gestures
-        self.forget_after_s = float(forget_after_s)
+        self.forget_after_s = check_positive('forget_after_s', forget_after_s)
         self._people: dict[int, tuple[PersonMatcher, float]] = {}
 
     @classmethod
-    def from_file(cls, path: str | Path, forget_after_s: float = 0.5) -> GestureRecognizer:
-        """Load a gestures file; a mistake raises GestureFileError naming file and line."""
-        return cls(load_gestures(path), forget_after_s)
+    def from_file(cls, path: str | Path | None = None,
+                  forget_after_s: float = 0.5) -> GestureRecognizer:
+        """Load a gestures file, by default the one shipped (see ``default_gestures_path``).
+
+        A mistake in the file raises GestureFileError naming file and line.
+        """
+        return cls(load_gestures(default_gestures_path() if path is None else path),
+                   forget_after_s)
 
     def update(self, poses: Sequence[Pose], timestamp_s: float) -> list[GestureEvent]:
         """Feed one frame's poses; return the gestures that started, are held or ended."""
@@ -67,13 +58,11 @@ class GestureRecognizer:
             if matcher is None:
                 matcher = PersonMatcher(self.gestures, self.forget_after_s)
             self._people[pid] = (matcher, timestamp_s)
-            events += [GestureEvent(e.name, pid, e.confidence, e.phase, e.stamp_s)
-                       for e in matcher.update(pose, timestamp_s)]
+            events += [GestureEvent.of(pid, e) for e in matcher.update(pose, timestamp_s)]
         for pid, (matcher, seen_s) in list(self._people.items()):
             if timestamp_s - seen_s > self.forget_after_s:
                 del self._people[pid]
-                events += [GestureEvent(e.name, pid, e.confidence, e.phase, e.stamp_s)
-                           for e in matcher.end_all(seen_s)]
+                events += [GestureEvent.of(pid, e) for e in matcher.end_all(seen_s)]
         return events
 
     def active(self, person_id: int) -> list[str]:
@@ -83,6 +72,7 @@ class GestureRecognizer:
 
     @property
     def person_ids(self) -> list[int]:
+        """The track ids of the people followed now, for ``active`` (-1: the untracked)."""
         return sorted(self._people)
 
     def reset(self) -> None:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-import os
 import sys
 import time
 
-from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Twist, TwistStamped
 from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 
-from pose_ros.control.teleop import Command, Phase, Teleop, TeleopLimits, TeleopOptions
+from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, UpdateResult, Verdict
 from pose_ros.core.throttle import KeyedThrottle
-from pose_ros.gestures.language import GestureFileError, load_gestures
+from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
+from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import msg_to_poses
+from pose_ros.ros.stamps import RecentStamps, ns_to_seconds, stamp_to_seconds
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 PHASES = {Phase.STARTED: Gesture.STARTED, Phase.HELD: Gesture.HELD, Phase.ENDED: Gesture.ENDED}
@@ -69,12 +69,6 @@ SHUTDOWN_ZERO_PERIOD_S = 0.05
 ACK_TIMEOUT_S = 1.0
 
 
-def default_gestures_file() -> str:
-    """Return the installed config/gestures.yaml of this package."""
-    from ament_index_python.packages import get_package_share_directory
-    return os.path.join(get_package_share_directory('pose_ros'), 'config', 'gestures.yaml')
-
-
 def options_from(p: dict) -> TeleopOptions:
     limits = TeleopLimits(
         max_linear_x=p['max_linear_x'], max_linear_y=p['max_linear_y'],
@@ -85,6 +79,18 @@ def options_from(p: dict) -> TeleopOptions:
                          min_iou=p['min_iou'], max_shift=p['max_shift'], limits=limits)
 
 
+def ignored_warning(result: UpdateResult, max_age: float) -> str:
+    """Say why keypoints were ignored, and what to check."""
+    if result.verdict is Verdict.UNSTAMPED:
+        return ('ignored keypoints stamped 0 (unstamped: do the camera images have '
+                'header.stamp 0? pose_node passes their header on)')
+    why = {Verdict.FUTURE: f'stamped {-result.age_s:.3f} s in the future',
+           Verdict.STALE: f'stamped {result.age_s:.3f} s ago, more than max_age {max_age} s',
+           Verdict.OUT_OF_ORDER: 'older than the last ones (out of order)'}[result.verdict]
+    return (f'ignored keypoints {why}: are the clocks of the machines in sync, and '
+            'use_sim_time the same everywhere?')
+
+
 class GestureNode(Node):
     """Follow the person who engaged, and turn their gestures into bounded commands."""
 
@@ -93,7 +99,7 @@ class GestureNode(Node):
     def __init__(self, shared_process: Collection[str] = ()) -> None:
         super().__init__('gesture_node', **params.NODE_OPTIONS)
         self._params = params.declare(self, PARAMS, shared_process)
-        self._gestures_path = self._params['gestures_file'] or default_gestures_file()
+        self._gestures_path = self._params['gestures_file'] or default_gestures_path()
         # Monotonic time ends the zeros after a release even if ROS time stands still.
         self._teleop = Teleop(load_gestures(self._gestures_path), options_from(self._params),
                               steady_clock=time.monotonic)
@@ -116,7 +122,9 @@ class GestureNode(Node):
         self._keypoints_sub = self.create_subscription(
             PersonArray, 'pose/keypoints', self._on_keypoints, qos_profile_sensor_data)
         self._timer = self.create_timer(1.0 / self._params['publish_rate'], self._on_tick)
-        self._header = PersonArray().header
+        # The frame and the exact stamps of the keypoints taken, for the gestures found in them.
+        self._frame_id = ''
+        self._stamps = RecentStamps()
         self._last_sent: Command | None = None
         self._last_sent_at = float('-inf')  # time.monotonic(): pacing must survive ROS time jumps
         self._was_engaged = False
@@ -128,12 +136,12 @@ class GestureNode(Node):
         self._constructed = True
 
     def _now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        return ns_to_seconds(self.get_clock().now().nanoseconds)
 
     def _apply_params(self, new: dict, changed: set[str]) -> str | None:
         try:
             options = options_from(new)
-            path = new['gestures_file'] or default_gestures_file()
+            path = new['gestures_file'] or default_gestures_path()
             gestures = load_gestures(path) if 'gestures_file' in changed else None
         except (GestureFileError, ValueError, OSError) as exc:
             return str(exc)
@@ -154,29 +162,20 @@ class GestureNode(Node):
 
     def _on_keypoints(self, msg: PersonArray) -> None:
         now = self._now()
-        stamp = _seconds(msg.header.stamp)
+        stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
         poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
-        if self._teleop.update(poses, stamp, now):
-            self._header = msg.header
+        result = self._teleop.update(poses, stamp, now)
+        if result.accepted:
+            self._frame_id = msg.header.frame_id
+            self._stamps.add(msg.header.stamp)
         else:
-            self._warn(*self._why_ignored(stamp, now))
+            self._warn(result.verdict.value,
+                       ignored_warning(result, self._teleop.options.max_age))
         # Act at once: on fresh keypoints (a timer alone would add up to a period of delay),
         # and on stale ones too, which may just have released control.
         self._send(self._teleop.tick(now))
         self._after_update()
-
-    def _why_ignored(self, stamp: float, now: float) -> tuple[str, str]:
-        """Return a throttling key and the warning for keypoints the teleop ignored."""
-        if stamp == 0.0:
-            return 'unstamped', ('ignored keypoints stamped 0 (unstamped: do the camera images '
-                                 'have header.stamp 0? pose_node passes their header on)')
-        age, max_age = now - stamp, self._params['max_age']
-        why = (f'stamped {-age:.3f} s in the future' if age < -max_age else
-               f'stamped {age:.3f} s ago, more than max_age {max_age} s' if age > max_age else
-               'older than the last ones (out of order)')
-        return why.split()[0], (f'ignored keypoints {why}: are the clocks of the machines in '
-                                'sync, and use_sim_time the same everywhere?')
 
     def _on_tick(self) -> None:
         # The timer keeps the rate steady when keypoints are slower than publish_rate or
@@ -194,9 +193,8 @@ class GestureNode(Node):
         for event in self._teleop.drain_events():
             msg = Gesture(name=event.name, person_id=int(event.person_id),
                           confidence=float(event.confidence), phase=PHASES[event.phase])
-            msg.header.frame_id = self._header.frame_id
-            msg.header.stamp = self._header.stamp if event.stamp_s == _seconds(
-                self._header.stamp) else _time_msg(event.stamp_s)
+            msg.header.frame_id = self._frame_id
+            msg.header.stamp = self._stamps.stamp(event.stamp_s)
             self._gesture_pub.publish(msg)
         state = self._teleop.state
         if state.engaged != self._was_engaged:
@@ -256,15 +254,6 @@ class GestureNode(Node):
             self.get_logger().warning(
                 f'shutting down: zero commands sent but not acknowledged within {ACK_TIMEOUT_S:g}'
                 f' s by every subscriber of {self._cmd_pub.topic_name}')
-
-
-def _seconds(stamp: Time) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
-
-
-def _time_msg(seconds: float) -> Time:
-    ns = round(seconds * 1e9)
-    return Time(sec=ns // 1_000_000_000, nanosec=ns % 1_000_000_000)
 
 
 def main(args: list[str] | None = None) -> int:

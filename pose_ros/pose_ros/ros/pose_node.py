@@ -23,6 +23,7 @@ from pose_ros.pose.worker import LatestFrameWorker
 from pose_ros.ros import params, runner
 from pose_ros.ros.messages import poses_to_msg
 from pose_ros.ros.qos import newest_frame_only
+from pose_ros.ros.stamps import stamp_to_seconds
 from pose_ros_msgs.msg import PersonArray
 
 try:  # cv_bridge comes with a ROS distro, not from PyPI
@@ -188,7 +189,7 @@ class PoseNode(Node):
             self._estimator.reset()
         self._last_size = size
         converted = time.perf_counter()
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        stamp = stamp_to_seconds(msg.header.stamp)
         if not stamp:
             # Said here, where it is known: downstream, keypoints stamped 0 only look very old.
             text = self._errors.due('unstamped', f'images on {self._image_sub.topic_name} are '

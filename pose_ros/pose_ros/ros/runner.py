@@ -38,10 +38,6 @@ SIGNALS = entry.SIGNALS
 _CLOSE = 0
 
 
-class StartupError(Exception):
-    """The node cannot start; the message says what to change."""
-
-
 def _noted(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
     # Nothing to do here: the C-level handler has already written the signal number to the
     # wake-up pipe, and doing anything more at an arbitrary point of the main thread is what
@@ -119,7 +115,9 @@ def run(factory: Callable[[], Node] | Sequence[Callable[[], Node]], name: str,
     """Create the node(s) with ``factory``, spin until asked to stop, and return an exit code.
 
     ``factory`` makes one node, or is a list of factories made in turn, so that nodes already
-    made are destroyed properly when a later one cannot start.
+    made are destroyed properly when a later one cannot start. ``startup_errors`` are the
+    exceptions that mean the configuration cannot work (each node's own: a bad parameter, a
+    gestures file that does not load); they end in one fatal line, any other in a traceback.
 
     Several nodes share one single-threaded executor (the ``pipeline`` executable); they are
     destroyed in reverse order of creation, so the last one made (the gesture node, which
@@ -156,7 +154,7 @@ def _run(factory, log, args, startup_errors, spin, stop: StopRequests) -> int:
             spin(executor, stop.future)
     except ExternalShutdownException:
         pass
-    except (StartupError, *startup_errors) as exc:
+    except startup_errors as exc:
         log.fatal(f'cannot start: {exc}')
         return 1
     finally:
