@@ -133,7 +133,9 @@ def declare(node: Node, params: Sequence[Param],
     # Without a check rclpy ignores a parameter nobody declares: a typo in a parameters file
     # (say max_linaer_speed) would leave the default in force on a robot. Refuse it instead.
     ours = {p.name for p in params} | RCLPY_PARAMETERS
-    given = [name for name in node.list_parameters([], 0).names
+    # get_parameters_by_prefix(''): every declared parameter, on Humble too (list_parameters
+    # came to rclpy only with Jazzy).
+    given = [name for name in node.get_parameters_by_prefix('')
              if name not in ours and '.' not in name]
     for name in given:
         if name in shared_process:  # another node's, in this process: not ours to show
