@@ -1,8 +1,10 @@
 """Shared by the tests: DDS isolation, an rclpy context, peer processes, a test node, models."""
 
+import codecs
 import os
 from pathlib import Path
 import random
+import select
 import subprocess
 import sys
 import time
@@ -77,6 +79,34 @@ class Peer:
         env['PYTHONUNBUFFERED'] = '1'
         self.proc = subprocess.Popen(
             args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # What wait_for_output has read so far (raw from the pipe, so stop() still gets the
+        # rest from proc.stdout, whose buffer stays empty).
+        self._read = ''
+        self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
+
+    def wait_for_output(self, text: str, timeout: float = 60.0) -> bool:
+        """Read what the process prints until ``text`` appears; return whether it did.
+
+        For what a node says when something has happened: waiting for the line itself, not a
+        fixed time, is what keeps a test right on a machine slowed down by other work.
+        """
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while text not in self._read:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if not select.select([fd], [], [], min(left, 0.5))[0]:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:  # the process has exited and its output is all read
+                return False
+            self._read += self._decoder.decode(chunk)
+        return True
+
+    def output(self) -> str:
+        """Return what wait_for_output has read so far."""
+        return self._read
 
     def stop(self, sig_timeout: float = 5.0) -> str:
         """Interrupt the process like Ctrl-C and return everything it printed."""
@@ -87,7 +117,7 @@ class Peer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        return self.proc.stdout.read()
+        return self._read + self.proc.stdout.read()
 
 
 @pytest.fixture
