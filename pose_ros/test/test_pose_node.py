@@ -51,10 +51,10 @@ class Harness(RosTestNode):
             DiagnosticArray, '/diagnostics', 10)
 
     def wait_for_pose_node(self) -> None:
-        assert self.spin_until(lambda: self.images.get_subscription_count() > 0, 30.0), \
+        assert self.spin_until(lambda: self.images.get_subscription_count() > 0, 60.0), \
             'pose_node never subscribed to /camera/image_raw'
 
-    def publish_until_answered(self, msg: Image, timeout: float = 15.0) -> PersonArray:
+    def publish_until_answered(self, msg: Image, timeout: float = 60.0) -> PersonArray:
         """Publish ``msg`` until pose_node answers it.
 
         Best-effort: our side may see the match before pose_node's reader sees our writer, and
@@ -125,10 +125,12 @@ def test_a_burst_is_dropped_not_queued(harness, peer):
         harness.images.publish(image_msg(frame, ns))
         harness.executor.spin_once(timeout_sec=0.0)
     assert harness.spin_until(
-        lambda: harness.keypoints and stamp_ns(harness.keypoints[-1]) == sent[-1], 10.0), \
+        lambda: harness.keypoints and stamp_ns(harness.keypoints[-1]) == sent[-1], 60.0), \
         'the newest frame of the burst was never published'
-    harness.spin_until(lambda: False, 0.5)  # anything still queued would show up now
+    # A frame sent after the burst is answered after anything still queued from it.
+    harness.publish_until_answered(image_msg(frame, 2_000_000_000))
     stamps = [stamp_ns(m) for m in harness.keypoints]
+    stamps = stamps[:stamps.index(2_000_000_000)]
     assert stamps[-1] == sent[-1], 'a stale frame was processed after the newest one'
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     assert len(stamps) < len(sent), 'every frame was processed: frames are being queued'
@@ -240,7 +242,7 @@ def test_diagnostics_report_rate_and_drops(harness, peer):
                     return values
         return {}
 
-    assert harness.spin_until(lambda: reported(), 5.0)
+    assert harness.spin_until(lambda: reported(), 60.0)
     values = reported()
     assert values['model'] == 'blazepose_full (blazepose)'
     assert float(values['inference ms']) > 0
@@ -277,7 +279,7 @@ def test_annotated_image_is_published_when_asked(harness, peer):
                                      qos_profile_sensor_data)
     harness.wait_for_pose_node()
     frame = astronaut_640x480()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60.0
     while not annotated and time.monotonic() < deadline:
         harness.images.publish(image_msg(frame, 77))
         harness.spin_until(lambda: annotated, 0.5)
