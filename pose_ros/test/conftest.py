@@ -1,20 +1,46 @@
 """Shared by the tests: DDS isolation, an rclpy context, peer processes, a test node, models."""
 
 import codecs
+import fcntl
 import os
 from pathlib import Path
 import random
 import select
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
+
+def _claim_domain() -> tuple[int, object]:
+    """Return a random DDS domain no other test session here holds, and the lock holding it.
+
+    Two sessions at once on one machine (two clones, CI jobs) in the same domain hear each
+    other: a demo test once recorded another session's annotated frames. The lock is an
+    advisory one on a file per domain; the system drops it when this process ends, however.
+    """
+    domains = list(range(120, 221))
+    random.SystemRandom().shuffle(domains)
+    for domain in domains:
+        lock = open(os.path.join(tempfile.gettempdir(), f'pose_ros_test_domain_{domain}.lock'),
+                    'a')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        return domain, lock
+    raise RuntimeError('DDS domains 120 to 220 are all held by other pose_ros test sessions')
+
+
 # Never share a DDS domain with whatever else runs on this machine: a gesture test publishing
-# on /cmd_vel in the user's own domain could move a real robot. A random domain per run, and
-# discovery kept on this machine, are set before anything imports rclpy.
-os.environ['ROS_DOMAIN_ID'] = str(random.SystemRandom().randint(120, 220))
+# on /cmd_vel in the user's own domain could move a real robot. A random domain per run, free
+# of other test sessions, and discovery kept on this machine, are set before anything imports
+# rclpy.
+DOMAIN_ID, _DOMAIN_LOCK = _claim_domain()
+os.environ['ROS_DOMAIN_ID'] = str(DOMAIN_ID)
 os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
 os.environ['ROS_LOCALHOST_ONLY'] = '1'  # the same for distros before Jazzy
 
