@@ -1,18 +1,46 @@
 """Shared by the tests: DDS isolation, an rclpy context, peer processes, a test node, models."""
 
+import codecs
+import fcntl
 import os
 from pathlib import Path
 import random
+import select
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
+
+def _claim_domain() -> tuple[int, object]:
+    """Return a random DDS domain no other test session here holds, and the lock holding it.
+
+    Two sessions at once on one machine (two clones, CI jobs) in the same domain hear each
+    other: a demo test once recorded another session's annotated frames. The lock is an
+    advisory one on a file per domain; the system drops it when this process ends, however.
+    """
+    domains = list(range(120, 221))
+    random.SystemRandom().shuffle(domains)
+    for domain in domains:
+        lock = open(os.path.join(tempfile.gettempdir(), f'pose_ros_test_domain_{domain}.lock'),
+                    'a')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        return domain, lock
+    raise RuntimeError('DDS domains 120 to 220 are all held by other pose_ros test sessions')
+
+
 # Never share a DDS domain with whatever else runs on this machine: a gesture test publishing
-# on /cmd_vel in the user's own domain could move a real robot. A random domain per run, and
-# discovery kept on this machine, are set before anything imports rclpy.
-os.environ['ROS_DOMAIN_ID'] = str(random.SystemRandom().randint(120, 220))
+# on /cmd_vel in the user's own domain could move a real robot. A random domain per run, free
+# of other test sessions, and discovery kept on this machine, are set before anything imports
+# rclpy.
+DOMAIN_ID, _DOMAIN_LOCK = _claim_domain()
+os.environ['ROS_DOMAIN_ID'] = str(DOMAIN_ID)
 os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
 os.environ['ROS_LOCALHOST_ONLY'] = '1'  # the same for distros before Jazzy
 
@@ -87,6 +115,34 @@ class Peer:
         env['PYTHONUNBUFFERED'] = '1'
         self.proc = subprocess.Popen(
             args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # What wait_for_output has read so far (raw from the pipe, so stop() still gets the
+        # rest from proc.stdout, whose buffer stays empty).
+        self._read = ''
+        self._decoder = codecs.getincrementaldecoder('utf-8')('replace')
+
+    def wait_for_output(self, text: str, timeout: float = 60.0) -> bool:
+        """Read what the process prints until ``text`` appears; return whether it did.
+
+        For what a node says when something has happened: waiting for the line itself, not a
+        fixed time, is what keeps a test right on a machine slowed down by other work.
+        """
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while text not in self._read:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if not select.select([fd], [], [], min(left, 0.5))[0]:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:  # the process has exited and its output is all read
+                return False
+            self._read += self._decoder.decode(chunk)
+        return True
+
+    def output(self) -> str:
+        """Return what wait_for_output has read so far."""
+        return self._read
 
     def stop(self, sig_timeout: float = 5.0) -> str:
         """Interrupt the process like Ctrl-C and return everything it printed."""
@@ -97,7 +153,7 @@ class Peer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        return self.proc.stdout.read()
+        return self._read + self.proc.stdout.read()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """camera_node as users run it: its installed executable in its own process, over real DDS."""
 
 import os
-import select
 import subprocess
 import time
 
@@ -134,11 +133,11 @@ def test_camera_info_goes_with_each_image(listener, peer, folder, tmp_path):
 def test_without_loop_the_node_says_end_and_keeps_running(listener, peer, folder):
     node = peer([EXECUTABLE, '--ros-args', '-p', f'source:={folder}', '-p', 'fps:=10.0',
                  '-p', 'loop:=false'])
-    listener.spin_until(lambda: False, 3.0)
+    assert node.wait_for_output(f'end of image folder {folder}', 60.0), node.stop()
+    listener.spin_until(lambda: False, 2.0)  # a frame after the end would arrive now
     assert len(listener.images) <= 4, 'a source without loop published more than its frames'
     assert node.proc.poll() is None, 'the node exited at the end of its source'
-    log = node.stop()
-    assert f'end of image folder {folder}' in log, log
+    node.stop()
     assert listener.infos == [], 'camera info without a camera_info_file'
 
 
@@ -173,7 +172,9 @@ def test_a_replay_waits_for_its_first_subscriber(rclpy_context, peer, folder):
     # Played once with nobody listening, a clip would be lost: it starts when someone listens.
     node = peer([EXECUTABLE, '--ros-args', '-p', f'source:={folder}', '-p', 'fps:=10.0',
                  '-p', 'loop:=false'])
-    time.sleep(3.0)  # long enough to have played the whole clip into the void
+    assert node.wait_for_output('the replay starts when 1 subscriber(s) listen', 60.0), \
+        node.stop()
+    time.sleep(3.0)  # from start-up, long enough to have played the clip into the void
     listener = Listener(rclpy_context)
     try:
         assert listener.spin_until(lambda: len(listener.images) == len(COLOURS), 30.0), \
@@ -188,6 +189,11 @@ def test_a_replay_waits_for_its_first_subscriber(rclpy_context, peer, folder):
 def test_a_replay_can_wait_for_several_subscribers(rclpy_context, listener, peer, folder):
     node = peer([EXECUTABLE, '--ros-args', '-p', f'source:={folder}', '-p', 'fps:=10.0',
                  '-p', 'loop:=false', '-p', 'wait_for_subscribers:=2'])
+    assert node.wait_for_output('the replay starts when 2 subscriber(s) listen', 60.0), \
+        node.stop()
+    assert listener.spin_until(
+        lambda: listener.node.count_publishers('/camera/image_raw') == 1, 60.0), node.stop()
+    # From when each side knows the other: long enough to have played the clip to one.
     listener.spin_until(lambda: False, 3.0)
     assert listener.images == [], 'the replay started with one subscriber of two'
     second = Listener(rclpy_context)
@@ -203,10 +209,5 @@ def test_a_replay_can_wait_for_several_subscribers(rclpy_context, listener, peer
 def test_without_waiting_a_replay_plays_to_nobody(peer, folder):
     node = peer([EXECUTABLE, '--ros-args', '-p', f'source:={folder}', '-p', 'fps:=20.0',
                  '-p', 'loop:=false', '-p', 'wait_for_subscribers:=0'])
-    deadline = time.monotonic() + 20.0
-    out = ''
-    while 'end of image folder' not in out and time.monotonic() < deadline:
-        if select.select([node.proc.stdout], [], [], 0.5)[0]:
-            out += node.proc.stdout.readline()
-    assert 'end of image folder' in out, out
-    assert 'replay starts' not in out
+    assert node.wait_for_output('end of image folder', 60.0), node.stop()
+    assert 'replay starts' not in node.output()

@@ -1,9 +1,10 @@
 """The whole pipeline on a clip of real people: as three processes, as one, and as the demo."""
 
-import subprocess
+import re
 
 from conftest import RosTestNode, executable, stamp_ns
 import cv2
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 import numpy as np
 import pytest
@@ -17,8 +18,13 @@ from pose_ros_msgs.msg import Gesture, PersonArray
 EXECUTABLES = {name: executable(name) for name in
                ('camera_node', 'pose_node', 'gesture_node', 'pipeline', 'demo')}
 
-# Slow enough that no frame is dropped anywhere, so two runs see exactly the same frames.
 SPEC = clip.ClipSpec(fps=5.0, seconds_per_person=2.0, empty_seconds=0.6)
+# The clip is replayed slower than it was made, slow enough that no frame is dropped anywhere,
+# so two runs see exactly the same frames. pose_node drops a frame when a newer one arrives
+# first (by design); at the clip's own 5 frames/s it did on a 2-core machine kept busy by other
+# work, where a frame with a person appearing took up to 250 ms (1 frame in 23, every other
+# run). 2 frames/s leaves 500 ms a frame.
+REPLAY_FPS = 2.0
 
 
 @pytest.fixture(scope='module')
@@ -36,6 +42,22 @@ class Observer(RosTestNode):
         self.keypoints: list[PersonArray] = self.collect(PersonArray, '/pose/keypoints', 100)
         self.gestures: list[Gesture] = self.collect(Gesture, '/pose/gesture', 100)
         self.commands: list[Twist] = self.collect(Twist, '/cmd_vel', 100)
+        self.diagnostics: list[DiagnosticArray] = self.collect(
+            DiagnosticArray, '/diagnostics', 100)
+
+    def dropped(self) -> str:
+        """Say what pose_node reported dropping: why a frame may be missing."""
+        n = dropped_by_pose_node(self.diagnostics)
+        return ('no diagnostics from pose_node' if n is None else
+                f'pose_node dropped {n} frame(s) (a newer frame arrived first)')
+
+
+def dropped_by_pose_node(diagnostics: list[DiagnosticArray]) -> int | None:
+    """Return the frames pose_node last reported dropping in total, None if it never did."""
+    totals = [int(kv.value) for array in diagnostics for status in array.status
+              if status.name == 'pose_node: pose estimation'
+              for kv in status.values if kv.key == 'dropped total']
+    return max(totals) if totals else None
 
 
 @pytest.fixture
@@ -52,14 +74,15 @@ def frames_expected() -> int:
 
 def camera_args(clip_path) -> list[str]:
     # Two subscribers to wait for before the replay starts: pose_node and this observer.
-    return ['-p', f'source:={clip_path}', '-p', 'loop:=false', '-p', f'fps:={SPEC.fps}',
+    return ['-p', f'source:={clip_path}', '-p', 'loop:=false', '-p', f'fps:={REPLAY_FPS}',
             '-p', 'wait_for_subscribers:=2']
 
 
 def wait_for_all_keypoints(observer: Observer) -> None:
     total = frames_expected()
-    assert observer.spin_until(lambda: len(observer.keypoints) >= total, 60.0), \
-        f'{len(observer.keypoints)} of {total} frames reached /pose/keypoints'
+    assert observer.spin_until(lambda: len(observer.keypoints) >= total, 120.0), (
+        f'{len(observer.keypoints)} of {total} frames reached /pose/keypoints; '
+        f'{len(observer.images)} images seen on /camera/image_raw; {observer.dropped()}')
     observer.spin_until(lambda: False, 1.0)  # anything late or extra shows up now
 
 
@@ -68,8 +91,7 @@ def test_three_processes_over_dds(observer, peer, clip_path):
     pose = peer([EXECUTABLES['pose_node']])
     # The camera starts once the others listen, so no frame is sent into the void.
     assert observer.spin_until(lambda: observer.node.count_publishers('/pose/keypoints') and
-                               observer.node.count_subscribers('/pose/keypoints') >= 2, 30.0)
-    observer.spin_until(lambda: False, 2.0)  # pose_node loads its model
+                               observer.node.count_subscribers('/pose/keypoints') >= 2, 60.0)
     peer([EXECUTABLES['camera_node'], '--ros-args', *camera_args(clip_path)])
     wait_for_all_keypoints(observer)
 
@@ -94,9 +116,8 @@ def test_three_processes_over_dds(observer, peer, clip_path):
 
 def test_pipeline_executable_gives_the_same_keypoints(observer, peer, clip_path):
     separate_nodes = [peer([EXECUTABLES['pose_node']]), peer([EXECUTABLES['gesture_node']])]
-    assert observer.spin_until(lambda: observer.node.count_subscribers('/pose/keypoints') >= 2,
-                               30.0)
-    observer.spin_until(lambda: False, 2.0)
+    assert observer.spin_until(lambda: observer.node.count_publishers('/pose/keypoints') and
+                               observer.node.count_subscribers('/pose/keypoints') >= 2, 60.0)
     separate_nodes.append(
         peer([EXECUTABLES['camera_node'], '--ros-args', *camera_args(clip_path)]))
     wait_for_all_keypoints(observer)
@@ -105,7 +126,7 @@ def test_pipeline_executable_gives_the_same_keypoints(observer, peer, clip_path)
         proc.stop()
     observer.keypoints.clear()
     assert observer.spin_until(
-        lambda: observer.node.count_publishers('/pose/keypoints') == 0, 10.0)
+        lambda: observer.node.count_publishers('/pose/keypoints') == 0, 60.0)
 
     # The same clip through the single-process pipeline: the same topics, one process.
     peer([EXECUTABLES['pipeline'], '--ros-args', *camera_args(clip_path)])
@@ -119,13 +140,26 @@ def test_pipeline_executable_gives_the_same_keypoints(observer, peer, clip_path)
             np.testing.assert_allclose(pa.keypoints[:, :2], pb.keypoints[:, :2], atol=2.0)
 
 
-def test_demo_command_records_an_annotated_video(tmp_path, clip_path):
-    run = subprocess.run([EXECUTABLES['demo'], '--source', str(clip_path), '--output',
-                          str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert 'frames/s' in run.stdout and 'person(s)' in run.stdout, run.stdout
-    assert f'{frames_expected()} frames recorded' in run.stdout, run.stdout
-    video = tmp_path / 'demo.mp4'
-    capture = cv2.VideoCapture(str(video))
-    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == frames_expected()
+def test_demo_command_records_an_annotated_video(rclpy_context, peer, tmp_path, clip_path):
+    watcher = RosTestNode(rclpy_context, 'demo_watcher')
+    diagnostics = watcher.collect(DiagnosticArray, '/diagnostics', 100)
+    try:
+        demo = peer([EXECUTABLES['demo'], '--source', str(clip_path), '--output', str(tmp_path),
+                     '--ros-args', '-p', f'camera_node:fps:={REPLAY_FPS}'])
+        # It ends by itself, 3 s after the last frame of the clip.
+        assert watcher.spin_until(lambda: demo.proc.poll() is not None, 300.0), demo.stop()
+    finally:
+        watcher.close()
+    out = demo.stop()
+    assert demo.proc.returncode == 0, out
+    assert 'frames/s' in out and 'person(s)' in out, out
+    recorded = int(re.search(r'\[demo\] (\d+) frames recorded to', out).group(1))
+    # Every frame of the clip is in the video, but for any pose_node said it dropped. All in
+    # one process, the demo can be slow enough for that on a busy machine (by design, the
+    # newest frame wins), even at REPLAY_FPS.
+    dropped = dropped_by_pose_node(diagnostics)
+    assert dropped is not None, "no diagnostics from the demo's pose_node"
+    assert recorded + dropped == frames_expected(), f'{recorded} recorded, {dropped} dropped'
+    capture = cv2.VideoCapture(str(tmp_path / 'demo.mp4'))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == recorded
     assert (tmp_path / 'demo_frame.jpg').stat().st_size > 10_000

@@ -46,7 +46,7 @@ class Operator(RosTestNode):
         self.sent_stamps: set[int] = set()  # of the keypoints shown, in nanoseconds
 
     def wait_for(self, node_proc) -> None:
-        ok = self.spin_until(lambda: self.keypoints.get_subscription_count() > 0, 20.0)
+        ok = self.spin_until(lambda: self.keypoints.get_subscription_count() > 0, 60.0)
         assert ok, node_proc.stop()
         self.idle(0.5)  # let the node's reader see our writer too (best effort)
 
@@ -89,9 +89,29 @@ def is_zero(msg) -> bool:
 
 
 def engage_and_drive(operator: Operator) -> None:
+    """Engage, then drive forward until a forward command has arrived (generous deadlines).
+
+    The engage gesture is shown until the node says it started: on a busy machine the node's
+    reader may see our writer late, or the node may find a frame too old (max_age) and skip it.
+    """
+    def engaged() -> int:
+        return sum(g.name == 'engage' and g.phase == Gesture.STARTED for g in operator.gestures)
+
+    before = engaged()
     operator.show('engage', 1.6)
+    deadline = time.monotonic() + 60.0
+    while engaged() == before and time.monotonic() < deadline:
+        operator.show('engage', 0.2)
+    assert engaged() > before, 'the engage gesture was never recognised'
     operator.show('rest', 0.3)
     operator.show('forward', 1.5)
+    def moving() -> bool:  # Twist or TwistStamped
+        return bool(operator.commands) and getattr(
+            operator.commands[-1][1], 'twist', operator.commands[-1][1]).linear.x > 0
+
+    deadline = time.monotonic() + 60.0
+    while not moving() and time.monotonic() < deadline:
+        operator.show('forward', 0.2)
 
 
 def test_no_command_at_all_before_engagement(operator, peer):

@@ -35,6 +35,8 @@ IMAGE_TOPIC = 'camera/image_raw'
 # min_person_score's value for "the model family's own default": a ROS parameter needs a
 # value, and a person's score means something different in each family.
 FAMILY_DEFAULT = -1.0
+# Seconds between repeats of the same "no image" warning.
+SILENCE_REPEAT_S = 10.0
 
 
 def person_score_option(value: float) -> float | None:
@@ -136,6 +138,8 @@ class PoseNode(Node):
         self._started = time.monotonic()
         self._last_image = 0.0
         self._last_size: tuple[int, int] | None = None
+        # The publishers the last "no image" warning named ('' for none), and when it was said.
+        self._silence_said = ('', float('-inf'))
         self._errors = KeyedThrottle(period_s=5.0)
         self._worker.start()
         self.create_timer(p['diagnostics_period'], self._report)
@@ -223,12 +227,20 @@ class PoseNode(Node):
         if since < self._params['image_timeout']:
             return
         topic = self._image_sub.topic_name
-        publishers = self.get_publishers_info_by_topic(topic)
-        if publishers:
-            seen = '; '.join(
-                f'{i.node_namespace.rstrip("/")}/{i.node_name} '
-                f'({i.topic_type}, {i.qos_profile.reliability.name.lower()}, '
-                f'{i.qos_profile.durability.name.lower()})' for i in publishers)
+        seen = '; '.join(sorted(
+            f'{i.node_namespace.rstrip("/")}/{i.node_name} '
+            f'({i.topic_type}, {i.qos_profile.reliability.name.lower()}, '
+            f'{i.qos_profile.durability.name.lower()})'
+            for i in self.get_publishers_info_by_topic(topic)))
+        # Said again every SILENCE_REPEAT_S, but at once when the publishers seen change: right
+        # after start-up discovery may not have found a publisher yet, and the warning that
+        # names it must not wait for the repeat.
+        now = time.monotonic()
+        said, said_at = self._silence_said
+        if seen == said and now - said_at < SILENCE_REPEAT_S:
+            return
+        self._silence_said = (seen, now)
+        if seen:
             hint = (f'publishers: {seen}. This subscription is best-effort and accepts them; '
                     'frames larger than the Fast DDS shared-memory segment are lost between '
                     'processes: set FASTDDS_DEFAULT_PROFILES_FILE (and, before Kilted, '
@@ -237,11 +249,10 @@ class PoseNode(Node):
             own = (topic, self._annotated_pub.topic_name)
             others = [name for name, types in self.get_topic_names_and_types()
                       if 'sensor_msgs/msg/Image' in types and name not in own]
-            hint = ('nobody publishes on it. Image topics that exist: '
+            hint = ('no publisher on it discovered yet. Image topics that exist: '
                     + (', '.join(others) if others else 'none')
                     + f'. Remap with: --ros-args -r {IMAGE_TOPIC}:=<topic>')
-        self.get_logger().warning(f'no image on {topic} for {since:.0f} s; {hint}',
-                                  throttle_duration_sec=10.0)
+        self.get_logger().warning(f'no image on {topic} for {since:.0f} s; {hint}')
 
     def _report(self) -> None:
         s = self._stats.take()
