@@ -546,16 +546,28 @@ def markdown(s: dict) -> str:
 # -- main --------------------------------------------------------------------------------
 
 def plans(args) -> list[ClipPlan]:
-    out = []
-    sessions = [session_plan(s) for s in range(1, args.sessions + 1)]
-    everyday = [everyday_plan(s, args.everyday_seconds) for s in range(1, args.everyday + 1)]
-    # Interleaved, so a run cut short by its time budget has both kinds.
-    ratio = max(1, round(len(sessions) / max(len(everyday), 1)))
-    while sessions or everyday:
-        out.extend(sessions[:ratio])
-        del sessions[:ratio]
-        if everyday:
-            out.append(everyday.pop(0))
+    """Return the clips of this run, generated once and kept beside the cache (slow)."""
+    h = hashlib.sha256(f'{args.sessions} {args.everyday} {args.everyday_seconds}'.encode())
+    for path in [HERE / 'recognition_scenes.py'] + sorted(
+            (HERE.parent / 'pose_ros' / 'pose_ros' / 'rendering').glob('*.py')):
+        h.update(path.read_bytes())
+    stored = cache_dir() / f'plans-{h.hexdigest()[:16]}.json'
+    if stored.is_file():
+        out = [ClipPlan.from_json(d) for d in json.loads(stored.read_text())]
+    else:
+        out = []
+        sessions = [session_plan(s) for s in range(1, args.sessions + 1)]
+        everyday = [everyday_plan(s, args.everyday_seconds)
+                    for s in range(1, args.everyday + 1)]
+        # Interleaved, so a run cut short by its time budget has both kinds.
+        ratio = max(1, round(len(sessions) / max(len(everyday), 1)))
+        while sessions or everyday:
+            out.extend(sessions[:ratio])
+            del sessions[:ratio]
+            if everyday:
+                out.append(everyday.pop(0))
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps([p.to_json(text=True) for p in out]))
     if args.split != 'all':
         want = 1 if args.split == 'odd' else 0
         out = [p for p in out if p.variation.seed % 2 == want]

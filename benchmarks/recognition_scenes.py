@@ -213,10 +213,21 @@ class ClipPlan:
     everyday_from: float | None = None
     activities: list[tuple[str, float, float]] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return {'name': self.name, 'variation': self.variation.as_dict(),
-                'performed': self.performed, 'everyday_from': self.everyday_from,
-                'activities': self.activities}
+    def to_json(self, text: bool = False) -> dict:
+        out = {'name': self.name, 'variation': self.variation.as_dict(),
+               'performed': self.performed, 'everyday_from': self.everyday_from,
+               'activities': self.activities}
+        if text:
+            out['text'] = self.text
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> ClipPlan:
+        v = dict(d['variation'])
+        v['sun'] = tuple(v['sun'])
+        return cls(d['name'], d['text'], Variation(**v),
+                   [tuple(p) for p in d['performed']], d['everyday_from'],
+                   [tuple(a) for a in d['activities']])
 
 
 class _Steps:
