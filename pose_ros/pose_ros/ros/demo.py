@@ -25,10 +25,10 @@ from rclpy.qos import qos_profile_sensor_data
 from rclpy.task import Future
 from sensor_msgs.msg import Image
 
-from pose_ros.gestures.language import GestureFileError, load_gestures
+from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
 from pose_ros.media import clip
 from pose_ros.media.draw import draw_text_lines
-from pose_ros.ros import gesture_node, pipeline, runner
+from pose_ros.ros import pipeline, runner
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 DEVICE = '/dev/video0'
@@ -188,7 +188,7 @@ def gesture_roles(ros_args: list[str]) -> tuple[str, str]:
         if arg.startswith('gestures_file:='):
             path = arg.split(':=', 1)[1]
     try:
-        gestures = load_gestures(path or gesture_node.default_gestures_file())
+        gestures = load_gestures(path or default_gestures_path())
     except (GestureFileError, OSError, LookupError):
         return ('engage', 'stop')   # the node reports the file's problem itself
     return gestures.engage, gestures.disengage
