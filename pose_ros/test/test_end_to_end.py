@@ -154,12 +154,14 @@ def test_demo_command_records_an_annotated_video(rclpy_context, peer, tmp_path, 
     assert demo.proc.returncode == 0, out
     assert 'frames/s' in out and 'person(s)' in out, out
     recorded = int(re.search(r'\[demo\] (\d+) frames recorded to', out).group(1))
-    # Every frame of the clip is in the video, but for any pose_node said it dropped. All in
-    # one process, the demo can be slow enough for that on a busy machine (by design, the
-    # newest frame wins), even at REPLAY_FPS.
+    # The video keeps the camera's time: a frame pose_node dropped (all in one process, the
+    # demo can be slow enough for that on a busy machine, even at REPLAY_FPS) shows the one
+    # before, so the video has the clip's frame count, less any dropped at its very end and
+    # give or take one for stamps rounded onto the frame grid.
     dropped = dropped_by_pose_node(diagnostics)
     assert dropped is not None, "no diagnostics from the demo's pose_node"
-    assert recorded + dropped == frames_expected(), f'{recorded} recorded, {dropped} dropped'
+    assert frames_expected() - dropped - 1 <= recorded <= frames_expected() + 1, \
+        f'{recorded} recorded, {dropped} dropped, {frames_expected()} in the clip'
     capture = cv2.VideoCapture(str(tmp_path / 'demo.mp4'))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == recorded
     assert (tmp_path / 'demo_frame.jpg').stat().st_size > 10_000

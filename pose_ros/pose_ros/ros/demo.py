@@ -171,8 +171,20 @@ class DemoRecorder(Node):
         super().destroy_node()
 
 
-def source_fps(source: str) -> float:
-    """Return the frame rate of a video file (30 for cameras and what does not say)."""
+def source_fps(source: str, ros_args: list[str] = ()) -> float:
+    """Return the rate the camera node publishes at, which the video is written at.
+
+    Its ``fps`` parameter when given, else the video file's own (30 for cameras and files
+    that do not say).
+    """
+    for arg in ros_args:
+        name, _, value = arg.partition(':=')
+        if name in ('fps', 'camera_node:fps'):
+            try:
+                if float(value) > 0:
+                    return float(value)
+            except ValueError:
+                pass  # the camera node refuses it with the reason
     if source.startswith('/dev/') or source.isdigit() or not os.path.isfile(source):
         return 30.0
     capture = cv2.VideoCapture(source)
@@ -259,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     recorder: list[DemoRecorder] = []
 
     def make_recorder() -> DemoRecorder:
-        recorder.append(DemoRecorder(video, still, source_fps(source), roles))
+        recorder.append(DemoRecorder(video, still, source_fps(source, ros_args), roles))
         return recorder[0]
 
     code = runner.run(pipeline.factories() + [make_recorder], 'demo', node_args,
