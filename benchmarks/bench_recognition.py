@@ -45,6 +45,7 @@ from recognition_scenes import (  # noqa: E402
     everyday_plan,
     session_plan,
 )
+from reference import reference_ms  # noqa: E402 - beside this script
 
 from pose_ros.control.teleop import Teleop, TeleopOptions  # noqa: E402
 from pose_ros.core.keypoints import Keypoint, Pose  # noqa: E402
@@ -64,18 +65,6 @@ TARGET = {'stature': (1.1, 2.0), 'distance': (2.0, 6.0), 'yaw': 30.0}
 BINS = {'distance': [2, 3, 4, 5, 6, 7, 8.01], 'yaw': [0, 10, 20, 30, 40.01],
         'stature': [1.1, 1.3, 1.5, 1.7, 1.9, 2.01]}
 GESTURE_ORDER = ('engage', 'forward', 'back', 'turn_left', 'turn_right', 'stop')
-
-
-def reference_ms(repeat: int = 20) -> float:
-    """Time a 512x512 float64 matrix product: the same-run yardstick of bench_render.py."""
-    a = np.random.default_rng(0).standard_normal((512, 512))
-    a @ a
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        a @ a
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def model_paths() -> tuple[Path, Path]:

@@ -21,20 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'pose_ros'))
 
+from reference import reference_ms  # noqa: E402 - beside this script
+
 from pose_ros.rendering import Film, load_scene  # noqa: E402
 from pose_ros.rendering.film import apply_effects  # noqa: E402
 from pose_ros.rendering.groundtruth import ground_truth, keypoints_world  # noqa: E402
-
-
-def _reference_ms(repeat: int = 20) -> float:
-    a = np.random.default_rng(0).standard_normal((512, 512))
-    a @ a
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        a @ a
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
     stages: dict[str, list[float]] = {k: [] for k in
                                       ('time-line', 'skinning', 'GL draw + read', 'effects',
                                        'ground truth', 'whole frame')}
-    ref_before = _reference_ms()
+    ref_before = reference_ms()
     with Film(scene) as film:
         film.frame(0)
         step = max(scene.frame_count // args.frames, 1)
@@ -68,7 +59,7 @@ def main() -> None:
             t6 = time.perf_counter()
             for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
                 stages[key].append(dt * 1e3)
-    ref = (ref_before + _reference_ms()) / 2
+    ref = (ref_before + reference_ms()) / 2
     print(f'machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}')
     print(f'load average: {", ".join(f"{x:.1f}" for x in os.getloadavg())}')
     print(f'reference (512x512 matmul): {ref:.2f} ms')
