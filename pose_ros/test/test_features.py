@@ -155,3 +155,72 @@ def test_feature_names_are_normalised():
 def test_min_score_out_of_range_is_rejected():
     with pytest.raises(ValueError, match='min_score'):
         compute_features(_upright(), 1.5)
+
+
+# -- speed: held still, or moving ----------------------------------------------------
+
+def _shifted(pose: Pose, dx: float, dy: float) -> Pose:
+    kp = pose.keypoints.copy()
+    kp[:, 0] += dx
+    kp[:, 1] += dy
+    return Pose(kp, pose.score, pose.box)
+
+
+def test_speed_is_body_lengths_per_second_of_one_point_relative_to_another():
+    before = compute_features(_upright(left_wrist=(440, 100)), 0.3)
+    # The wrist drops 50 px (half a torso length) in 0.25 s: 2 body lengths per second.
+    after = compute_features(_upright(left_wrist=(440, 150)), 0.3, before, 0.25)
+    assert after['speed(left_shoulder, left_wrist)'] == pytest.approx(2.0)
+    assert after['speed(right_shoulder, right_wrist)'] is None  # right wrist never seen
+    assert after['speed(left_shoulder, nose)'] == pytest.approx(0.0)
+
+
+def test_walking_or_a_camera_closer_is_not_speed():
+    """Measured in each frame's own torso frame: only the arm moving relative to the body."""
+    pose = _upright(left_wrist=(440, 100))
+    before = compute_features(pose, 0.3)
+    walked = compute_features(_shifted(pose, 120.0, 15.0), 0.3, before, 0.2)
+    assert walked['speed(left_shoulder, left_wrist)'] == pytest.approx(0.0, abs=1e-9)
+    near = render(ADULT, GESTURE_STANCES['turn_left'], View(1.0), None)
+    far = render(ADULT, GESTURE_STANCES['turn_left'], View(0.5), None)
+    closer = compute_features(near, 0.3, compute_features(far, 0.3), 0.2)
+    assert closer['speed(right_shoulder, right_wrist)'] == pytest.approx(0.0, abs=1e-4)
+
+
+def test_speed_is_unknown_without_a_past():
+    fs = compute_features(_upright(left_wrist=(440, 100)), 0.3)
+    assert fs['speed(left_shoulder, left_wrist)'] is None
+    same_time = compute_features(_upright(left_wrist=(440, 100)), 0.3, fs, 0.0)
+    assert same_time['speed(left_shoulder, left_wrist)'] is None
+
+
+def test_history_looks_back_the_speed_window_and_no_further_than_the_gap():
+    from pose_ros.gestures.features import SPEED_MAX_GAP_S, SPEED_WINDOW_S, FeatureHistory
+
+    history = FeatureHistory()
+    speed = 'speed(left_shoulder, left_wrist)'
+    # 30 frames/s, the wrist going down 100 px (one torso length) a second.
+    values = []
+    for i in range(12):
+        t = i / 30
+        fs = history.measure(_upright(left_wrist=(440, 100 + 100 * t)), t, [0.3])[0.3]
+        values.append(fs[speed])
+    first = int(math.ceil(SPEED_WINDOW_S * 30 - 1e-6))
+    assert all(v is None for v in values[:first])
+    assert values[first:] == pytest.approx([1.0] * (12 - first))
+    # A frame after a longer gap than SPEED_MAX_GAP_S has no past to compare with.
+    late = 11 / 30 + SPEED_MAX_GAP_S + 0.05
+    assert history.measure(_upright(left_wrist=(440, 300)), late, [0.3])[0.3][speed] is None
+    # Time going back (a replayed bag) forgets the past rather than mixing two.
+    assert history.measure(_upright(left_wrist=(440, 100)), 0.5, [0.3])[0.3][speed] is None
+
+
+def test_history_keeps_no_chain_of_pasts():
+    from pose_ros.gestures.features import FeatureHistory
+
+    history = FeatureHistory()
+    sets = [history.measure(_upright(left_wrist=(440, 100)), i / 30, [0.3])[0.3]
+            for i in range(60)]
+    assert all(fs.past is None for fs in sets[:-1])
+    assert sets[-1].past is not None and sets[-1].past.past is None
+    assert len(history._frames) <= 32  # one second at 30 frames/s

@@ -10,8 +10,12 @@ followed person is continued, in this order, by
 * else, when those keypoints are hidden, the pose whose box overlaps theirs most, by at
   least ``min_iou``.
 
-A tracked person is never continued by a pose the tracker gives another id: two ids are two
-people, however close.
+A tracked person is never continued by a pose with the id of someone tracked before: two
+such ids are two people, however close. A track id newer than every id seen before may
+continue them, by head and torso only: the tracker lost them and started a new track for
+the same body (BlazePose's box follows the arms, so lowering them from "engage" can cost
+the overlap the tracker needs, as the rendered-people benchmark found), and it can give
+the old id back a frame later, so every id a person had still continues them.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class FollowedPerson:
 
     def __init__(self, pose: Pose, stamp_s: float) -> None:
         self.track_id = pose.track_id
+        # Every id the tracker gave them: ids are never reused.
+        self.track_ids: set[int] = set()
         self.anchors = np.full((len(ANCHORS), 2), np.nan)
         self.size = 1.0
         self.box = pose_box(pose)
@@ -70,6 +76,7 @@ class FollowedPerson:
         """Take ``pose`` as this person's newest sighting."""
         if pose.track_id >= 0:
             self.track_id = pose.track_id
+            self.track_ids.add(pose.track_id)
         known = _known_anchors(pose)
         # Anchors not seen this time keep their last position: one missed keypoint must
         # not make the person unrecognisable.
@@ -95,20 +102,31 @@ class Follower:
         self.min_iou = check_score('min_iou', min_iou)
 
     def continuation(self, person: FollowedPerson, poses: Sequence[Pose],
-                     taken: Collection[int] = ()) -> int | None:
-        """Index of the pose that continues ``person`` (poses in ``taken`` excluded), or None."""
+                     taken: Collection[int] = (), newest_track: int | None = None) -> int | None:
+        """Index of the pose that continues ``person`` (poses in ``taken`` excluded), or None.
+
+        ``newest_track`` is the highest track id in earlier frames: a pose with a higher id
+        is a new track and may continue a tracked person by head and torso. None: never.
+        """
         if person.track_id >= 0:
-            for i, pose in enumerate(poses):
-                if i not in taken and pose.track_id == person.track_id:
-                    return i
+            for ids in ({person.track_id}, person.track_ids):
+                for i, pose in enumerate(poses):
+                    if i not in taken and pose.track_id in ids:
+                        return i
+
+        def renewed(pose: Pose) -> bool:
+            return newest_track is not None and pose.track_id > newest_track
+
+        tracked = person.track_id >= 0
         candidates = [i for i, pose in enumerate(poses) if i not in taken and not (
-            person.track_id >= 0 and pose.track_id >= 0)]
+            tracked and pose.track_id >= 0 and not renewed(pose))]
         best, best_shift = None, self.max_shift
         unanchored = []
         for i in candidates:
             shift = person.shift(poses[i])
             if shift is None:
-                unanchored.append(i)
+                if not (tracked and poses[i].track_id >= 0):
+                    unanchored.append(i)  # a new track only by head and torso
             elif shift <= best_shift:
                 best, best_shift = i, shift
         if best is not None or not unanchored:
@@ -120,8 +138,8 @@ class Follower:
                 overlap, best_iou = i, iou
         return overlap
 
-    def assign(self, persons: Sequence[FollowedPerson],
-               poses: Sequence[Pose]) -> list[int | None]:
+    def assign(self, persons: Sequence[FollowedPerson], poses: Sequence[Pose],
+               newest_track: int | None = None) -> list[int | None]:
         """Give each person the index of the pose continuing them, or None; each pose once.
 
         Persons choose in the order given: put the longest followed first, so that a
@@ -130,7 +148,7 @@ class Follower:
         taken: set[int] = set()
         chosen: list[int | None] = []
         for person in persons:
-            i = self.continuation(person, poses, taken)
+            i = self.continuation(person, poses, taken, newest_track)
             if i is not None:
                 taken.add(i)
             chosen.append(i)

@@ -172,6 +172,8 @@ class Teleop:
         self._last_now_s: float | None = None
         self._events: list[GestureEvent] = []
         self._release_reason: str | None = None
+        # The highest track id in the messages taken so far: a higher one is a new track.
+        self._newest_track = -1
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -227,13 +229,15 @@ class Teleop:
             self._check_lost(now_s)
             return UpdateResult(verdict, now_s - stamp_s)
         self._last_stamp_s = stamp_s
+        newest = self._newest_track
+        self._newest_track = max([newest] + [p.track_id for p in poses])
         if self._controller is not None:
-            self._update_controller(poses, stamp_s, now_s)
+            self._update_controller(poses, stamp_s, now_s, newest)
             # A stamp from a clock running ahead must not keep the controller "seen" past now.
             if self._controller is not None:
                 self._controller.last_seen_s = min(self._controller.last_seen_s, now_s)
         else:
-            self._update_idle(poses, stamp_s)
+            self._update_idle(poses, stamp_s, newest)
         self._check_lost(now_s)
         return UpdateResult(Verdict.ACCEPTED, now_s - stamp_s)
 
@@ -300,11 +304,11 @@ class Teleop:
     def _emit(self, person: _Person, events: list[MatchEvent]) -> None:
         self._events.extend(GestureEvent.of(person.track_id, e) for e in events)
 
-    def _update_idle(self, poses: list[Pose], stamp_s: float) -> None:
+    def _update_idle(self, poses: list[Pose], stamp_s: float, newest_track: int) -> None:
         seen: list[tuple[_Person, Pose]] = []
         # Longest-followed first: a detection glitch may spawn a duplicate candidate, which
         # must not steal the person (and reset a hold in progress) on the next frame.
-        chosen = self._follower.assign(self._candidates, poses)
+        chosen = self._follower.assign(self._candidates, poses, newest_track)
         for person, i in zip(self._candidates, chosen):
             if i is not None:
                 person.see(poses[i], stamp_s)
@@ -339,13 +343,15 @@ class Teleop:
         self._active_gesture = self._gestures.engage
         self._release_reason = None
 
-    def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float) -> None:
+    def _update_controller(self, poses: list[Pose], stamp_s: float, now_s: float,
+                           newest_track: int) -> None:
         person = self._controller
         usable = [p for p in poses if _usable(p, self._needs)]
-        i = self._follower.continuation(person, usable)
+        i = self._follower.continuation(person, usable, newest_track=newest_track)
         if i is None:
             unusable = [p for p in poses if not _usable(p, self._needs)]
-            person.unusable = self._follower.continuation(person, unusable) is not None
+            person.unusable = self._follower.continuation(
+                person, unusable, newest_track=newest_track) is not None
             return
         person.unusable = False
         person.see(usable[i], stamp_s)

@@ -19,6 +19,12 @@ measured against the image axes or in pixels:
 * ``left(a, b)``: how far ``b`` is toward the person's own left of ``a``, in body
   lengths (negative = toward their right).
 * ``distance(a, b)``: the distance between ``a`` and ``b``, in body lengths.
+* ``speed(a, b)``: how fast ``b`` moves relative to ``a``, in body lengths per second,
+  over the last ``SPEED_WINDOW_S`` (measured in each frame's own torso frame, so walking
+  or turning does not count). A held pose is still; an arm passing through it on the way
+  to a wave is not, and the rendered-people benchmark found two such passes that a hold
+  time alone let through. Unknown until the person has been seen for the window, and
+  when the frames come further apart than ``SPEED_MAX_GAP_S``.
 
 A body length is the torso length (hip centre to shoulder centre). When the hips
 are not visible (a person close to the camera), the frame falls back to the
@@ -38,6 +44,8 @@ never look like a pose.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 import math
 import re
@@ -61,8 +69,13 @@ FEATURE_KINDS: dict[str, tuple[int, str]] = {
     'up': (2, 'body'),
     'left': (2, 'body'),
     'distance': (2, 'body'),
+    'speed': (2, 'speed'),
 }
-UNITS: tuple[str, ...] = ('degrees', 'body')
+UNITS: tuple[str, ...] = ('degrees', 'body', 'speed')
+# speed() compares a frame with the newest one at least this much older (s) ...
+SPEED_WINDOW_S = 0.2
+# ... when there is one at most this much older; else the speed is unknown.
+SPEED_MAX_GAP_S = 1.0
 
 _FEATURE_RE = re.compile(r'^\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*$')
 _EPS = 1e-6
@@ -136,10 +149,14 @@ class FeatureSet:
     ``None`` when any keypoint it needs (or the torso frame) is unknown.
     """
 
-    def __init__(self, pose: Pose, min_score: float) -> None:
+    def __init__(self, pose: Pose, min_score: float, past: FeatureSet | None = None,
+                 past_dt: float = 0.0) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f'min_score must be within [0, 1], got {min_score}')
         self.pose = pose
+        # The same person ``past_dt`` seconds earlier, for speed(); None: speed unknown.
+        self.past = past if past is not None and past_dt > _EPS else None
+        self.past_dt = float(past_dt)
         self.min_score = float(min_score)
         kp = pose.keypoints.astype(np.float64)
         self._xy = kp[:, :2]
@@ -194,6 +211,8 @@ class FeatureSet:
         return self[feature]
 
     def _compute(self, spec: FeatureSpec) -> float | None:
+        if spec.kind == 'speed':
+            return self._speed(*spec.points)
         pts = [self.point(p) for p in spec.points]
         if any(p is None for p in pts):
             return None
@@ -221,6 +240,19 @@ class FeatureSet:
             return along_left / length
         return math.hypot(along_up, along_left) / length
 
+    def _offset(self, a: str, b: str) -> np.ndarray | None:
+        """Where ``b`` is from ``a`` in body lengths, (up, left) in the torso frame."""
+        up, left = self[FeatureSpec('up', (a, b))], self[FeatureSpec('left', (a, b))]
+        return None if up is None or left is None else np.array([up, left])
+
+    def _speed(self, a: str, b: str) -> float | None:
+        if self.past is None:
+            return None
+        now, then = self._offset(a, b), self.past._offset(a, b)
+        if now is None or then is None:
+            return None
+        return float(np.hypot(*(now - then))) / self.past_dt
+
     def mean_score(self, keypoints: frozenset[Keypoint] | set[Keypoint]) -> float:
         """Mean detector score of some keypoints: the confidence reported with a gesture."""
         if not keypoints:
@@ -228,6 +260,39 @@ class FeatureSet:
         return float(np.mean([self.pose.keypoints[int(k), 2] for k in keypoints]))
 
 
-def compute_features(pose: Pose, min_score: float) -> FeatureSet:
-    """Measure ``pose`` in its own torso frame; keypoints below ``min_score`` are unknown."""
-    return FeatureSet(pose, min_score)
+def compute_features(pose: Pose, min_score: float, past: FeatureSet | None = None,
+                     past_dt: float = 0.0) -> FeatureSet:
+    """Measure ``pose`` in its own torso frame; keypoints below ``min_score`` are unknown.
+
+    ``past`` is the same person's features ``past_dt`` seconds earlier: speed() needs it.
+    """
+    return FeatureSet(pose, min_score, past, past_dt)
+
+
+class FeatureHistory:
+    """One person's features of the last ``SPEED_MAX_GAP_S``: what speed() looks back on."""
+
+    def __init__(self) -> None:
+        self._frames: deque[tuple[float, dict[float, FeatureSet]]] = deque()
+
+    def _past(self, stamp_s: float) -> tuple[dict[float, FeatureSet], float]:
+        frames = self._frames
+        if frames and frames[-1][0] > stamp_s:
+            frames.clear()  # time went back (a bag replayed): that past is not this one's
+        while frames and stamp_s - frames[0][0] > SPEED_MAX_GAP_S + _EPS:
+            frames.popleft()
+        for then, features in reversed(frames):
+            if stamp_s - then >= SPEED_WINDOW_S - _EPS:
+                return features, stamp_s - then
+        return {}, 0.0
+
+    def measure(self, pose: Pose, stamp_s: float,
+                min_scores: Iterable[float]) -> dict[float, FeatureSet]:
+        """Features of ``pose`` at each minimum score, and remember them."""
+        past, dt = self._past(stamp_s)
+        if self._frames:
+            for features in self._frames[-1][1].values():
+                features.past = None  # kept for later frames, but no chain of pasts
+        out = {s: FeatureSet(pose, s, past.get(s), dt) for s in set(min_scores)}
+        self._frames.append((stamp_s, out))
+        return out

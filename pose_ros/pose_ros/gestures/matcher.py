@@ -15,7 +15,7 @@ import enum
 
 from pose_ros.core.checks import check_positive
 from pose_ros.core.keypoints import Pose
-from pose_ros.gestures.features import FeatureSet, compute_features
+from pose_ros.gestures.features import FeatureHistory, FeatureSet
 from pose_ros.gestures.language import Gesture, GestureSet
 
 _EPS = 1e-6  # timestamps are sums of frame periods: 0.1 s may come out as 0.0999...
@@ -140,21 +140,23 @@ class GestureMatcher:
 
 
 class PersonMatcher:
-    """All matchers of one person; computes features once per minimum score per frame."""
+    """All matchers of one person; computes features once per minimum score per frame.
+
+    Their recent features are kept (``FeatureHistory``) for the speed() feature.
+    """
 
     def __init__(self, gestures: GestureSet, unknown_timeout: float = 0.5,
                  names: tuple[str, ...] | None = None) -> None:
         selected = [g for g in gestures.gestures if names is None or g.name in names]
         self.matchers = {g.name: GestureMatcher(g, unknown_timeout) for g in selected}
+        self._history = FeatureHistory()
 
     def update(self, pose: Pose, stamp_s: float) -> list[MatchEvent]:
-        by_score: dict[float, FeatureSet] = {}
+        by_score = self._history.measure(
+            pose, stamp_s, {m.gesture.min_score for m in self.matchers.values()})
         events = []
         for matcher in self.matchers.values():
-            score = matcher.gesture.min_score
-            if score not in by_score:
-                by_score[score] = compute_features(pose, score)
-            event = matcher.update(by_score[score], stamp_s)
+            event = matcher.update(by_score[matcher.gesture.min_score], stamp_s)
             if event is not None:
                 events.append(event)
         return events
@@ -185,6 +187,7 @@ class PersonMatcher:
         return [e for e in ended if e is not None]
 
     def adopt(self, other: PersonMatcher) -> None:
+        self._history = other._history
         for name, matcher in self.matchers.items():
             if name in other.matchers:
                 matcher.adopt(other.matchers[name])
