@@ -7,6 +7,7 @@ from teleop_sim import CONFIG, DEFAULT, LIMITS, RATE, Sim, engaged_sim, person
 
 from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, Verdict
 from pose_ros.core.keypoints import Keypoint
+from pose_ros.gestures.features import SPEED_WINDOW_S
 from pose_ros.gestures.language import parse_gestures
 from pose_ros.gestures.matcher import GestureEvent, Phase
 
@@ -24,7 +25,9 @@ def test_engage_needs_the_full_hold_then_zeros_flow_at_every_tick():
     sim = Sim(Teleop(DEFAULT, TeleopOptions(limits=LIMITS)))
     steps = sim.run(1.5, [person('engage')])
     first = next(i for i, s in enumerate(steps) if s.engaged)
-    assert first / RATE == pytest.approx(1.0, abs=1.5 / RATE)
+    # The hold (1 s) counts once the hands are known to be still: SPEED_WINDOW_S after
+    # the person is first seen.
+    assert first / RATE == pytest.approx(1.0 + SPEED_WINDOW_S, abs=1.5 / RATE)
     assert all(s.command is None for s in steps[:first])
     assert all(s.command == Command() for s in steps[first:])
     steps = sim.run(2.0, [person()])
