@@ -251,7 +251,7 @@ gestures:
 
 
 def _raised(elevation_deg):
-    """The left arm straight at ``elevation_deg`` from hanging down, arm 100 px long."""
+    """Pose the left arm straight at ``elevation_deg`` from hanging down, 100 px long."""
     r = np.radians(elevation_deg)
     wrist = (340 + 100 * np.sin(r), 100 + 100 * np.cos(r))
     elbow = (340 + 50 * np.sin(r), 100 + 50 * np.cos(r))
@@ -267,8 +267,10 @@ def _elbow_pose_at(elbow, wrist):
 
 
 def test_an_arm_raised_slowly_through_a_held_pose_is_not_the_gesture():
-    """Found by the rendered-people benchmark: an arm lifted to wave passed the turn pose
-    for longer than its hold. Held still, the same pose is the gesture."""
+    """Found by the rendered-people benchmark, an arm lifted to wave passed a turn pose.
+
+    It stayed in the pose longer than the hold. Held still, the same pose is the gesture.
+    """
     gestures = parse_gestures(STILL)
     # 10 to 170 degrees in 1.6 s: 0.6 s within 60..120 (plus hysteresis), over the hold.
     times = [i / FPS for i in range(int(1.6 * FPS))]
