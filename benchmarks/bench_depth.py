@@ -184,7 +184,7 @@ def evaluate(frames: list[dict], source: str, correct: bool = True) -> dict:
         if source == 'truth':
             kp = np.concatenate([fr['truth2d'], np.ones((NUM_KEYPOINTS, 1))], axis=1)
         elif fr['model_kp'] is None:
-            # Not found (mostly: too close to fit in the image); depth cannot help there.
+            # Not found: depth cannot help there.
             missed += 1
             continue
         else:
@@ -260,8 +260,8 @@ def markdown(result: dict) -> str:
                  for s in ('truth', 'model', 'model_uncorrected')]
         lines.append(f'| {g} | ' + ' | '.join(cells) + f' | {TARGETS[g]} |')
     lines += ['', (f'BlazePose found no person in {result["model"]["frames_person_not_found"]} '
-                   'frames (people too close to fit in the image); those are left out of its '
-                   'columns. A joint found but given no position counts as a miss.')]
+                   'frames; those are left out of its columns. A joint found but given no '
+                   'position counts as a miss.')]
     lines += ['', 'By distance (fraction within 0.1 m, BlazePose 2D / true 2D; n):', '',
               '| joints | ' + ' | '.join(f'{lo:g}-{hi:.3g} m' for lo, hi in
                                           zip(DIST_BINS[:-1], DIST_BINS[1:])) + ' |',
