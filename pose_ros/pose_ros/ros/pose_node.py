@@ -21,6 +21,7 @@ from pose_ros.pose.options import MODEL_TYPES
 from pose_ros.pose.runtime import ModelLoadError
 from pose_ros.pose.worker import LatestFrameWorker
 from pose_ros.ros import params, runner
+from pose_ros.ros.depth_input import CAMERA_INFO_TOPIC, DEPTH_TOPIC, DepthInput
 from pose_ros.ros.messages import poses_to_msg
 from pose_ros.ros.qos import newest_frame_only
 from pose_ros.ros.stamps import stamp_to_seconds
@@ -91,6 +92,20 @@ PARAMS = (
     params.Param('annotated_min_score', MIN_DRAW_SCORE,
                  'Joints scoring below this are not drawn, nor limbs that end in one.',
                  minimum=0.0, maximum=1.0),
+    params.Param('use_depth', False,
+                 "Fill each keypoint's 3D position (joint centre, metres, in the colour "
+                 f"image's optical frame) from a depth image registered to the colour image on "
+                 f"{DEPTH_TOPIC} (16UC1 mm or 32FC1 m) and the colour camera's "
+                 f'{CAMERA_INFO_TOPIC}.', read_only=True),
+    params.Param('depth_max_skew', 0.005,
+                 "Seconds a depth frame's stamp may differ from the colour image's to be "
+                 'paired with it; 0.0 asks for the same stamp.',
+                 minimum=0.0, maximum=1.0, read_only=True),
+    params.Param('depth_wait', 0.1,
+                 'Seconds keypoints wait for their depth frame before they are published '
+                 'without 3D positions.', minimum=0.0, maximum=2.0, read_only=True),
+    params.Param('depth_min_score', 0.5,
+                 'Keypoints scoring below this get no 3D position.', minimum=0.0, maximum=1.0),
     params.Param('image_timeout', 3.0,
                  'Warn when no image has arrived for this many seconds.', minimum=0.1),
     params.Param('diagnostics_period', 1.0, 'Seconds between /diagnostics reports.',
@@ -121,6 +136,7 @@ class PoseNode(Node):
             smoothing_beta=p['smoothing_beta'])
         self._model_name = self._estimator.model_name
         self._bridge = CvBridge() if CvBridge is not None else None
+        self._depth: DepthInput | None = None
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
 
         self._keypoints_pub = self.create_publisher(PersonArray, 'pose/keypoints', 10)
@@ -141,16 +157,24 @@ class PoseNode(Node):
         # The publishers the last "no image" warning named ('' for none), and when it was said.
         self._silence_said = ('', float('-inf'))
         self._errors = KeyedThrottle(period_s=5.0)
+        self._depth = DepthInput(self, self._keypoints_pub.publish, p['depth_max_skew'],
+                                 p['depth_wait'], p['depth_min_score']) \
+            if p['use_depth'] else None
         self._worker.start()
         self.create_timer(p['diagnostics_period'], self._report)
         self.create_timer(1.0, self._watch_input)
         self.get_logger().info(
             f'{self._model_name} ({self._estimator.family}, min_person_score '
             f'{self._estimator.min_person_score}) ready; listening on '
-            f'{self._image_sub.topic_name}, publishing {self._keypoints_pub.topic_name}')
+            f'{self._image_sub.topic_name}'
+            + (f' with depth from {self._depth.depth_sub.topic_name} and '
+               f'{self._depth.info_sub.topic_name}' if self._depth is not None else '')
+            + f', publishing {self._keypoints_pub.topic_name}')
 
     def _apply_params(self, new: dict, changed: set[str]) -> str | None:  # noqa: ARG002
         self._params = new
+        if self._depth is not None:
+            self._depth.min_score = new['depth_min_score']
         return None
 
     # -- receiving: cheap, on the executor thread ------------------------------------------
@@ -208,8 +232,11 @@ class PoseNode(Node):
             self._stats.add_bad()
             self._error(repr(exc), f'inference failed on a {size[0]}x{size[1]} frame: {exc!r}')
             return
-        self._keypoints_pub.publish(poses_to_msg(
-            result.poses, msg.header, msg.width, msg.height, self._model_name))
+        out = poses_to_msg(result.poses, msg.header, msg.width, msg.height, self._model_name)
+        if self._depth is not None:
+            self._depth.add_keypoints(out)     # published once paired with depth, or not
+        else:
+            self._keypoints_pub.publish(out)
         done = time.perf_counter()
         self._stats.add(converted - start, result.timings.get('total', done - converted),
                         done - start, len(result.poses))
@@ -277,6 +304,13 @@ class PoseNode(Node):
             'model': f'{self._model_name} ({self._estimator.family})',
             'image topic': self._image_sub.topic_name,
         }
+        if self._depth is not None:
+            values.update({
+                'depth topic': self._depth.depth_sub.topic_name,
+                'keypoint messages with 3D positions': str(self._depth.positions_published),
+                'keypoint messages waiting for depth': str(self._depth.waiting),
+                'depth frames never paired': str(self._depth.unmatched_depth),
+            })
         status = DiagnosticStatus(
             level=level, name=f'{self.get_name()}: pose estimation', message=text,
             hardware_id=self._model_name,
@@ -287,6 +321,8 @@ class PoseNode(Node):
 
     def destroy_node(self) -> None:
         self._worker.stop(timeout=5.0)
+        if self._depth is not None:
+            self._depth.close()
         self._estimator.close()
         super().destroy_node()
 
