@@ -121,16 +121,20 @@ class KinematicsTracker:
 
     def _velocities(self, frames: deque[tuple[float, np.ndarray, np.ndarray]],
                     stamp_s: float, now: PersonKinematics) -> np.ndarray:
-        # Frames older than the newest one at least window_s old are never compared again.
-        while len(frames) >= 2 and stamp_s - frames[1][0] >= self.window_s - _EPS:
+        # Frames older than the newest one far enough back are never compared again.
+        while len(frames) >= 2 and self._far_enough(stamp_s - frames[1][0]):
             frames.popleft()
         velocities = np.full(now.angles.shape, np.nan)
         if not frames:
             return velocities
         then, angles, spaces = frames[0]
         dt = stamp_s - then
-        if dt < self.window_s - _EPS or dt <= _EPS or dt > self.max_gap_s + _EPS:
+        if not self._far_enough(dt) or dt > self.max_gap_s + _EPS:
             return velocities
         same = (spaces == now.spaces) & (now.spaces != Space.UNKNOWN)
         velocities[same] = (now.angles[same] - angles[same]) / dt
         return velocities
+
+    def _far_enough(self, dt: float) -> bool:
+        """Tell whether a frame ``dt`` seconds old spans the window (and any time at all)."""
+        return dt >= self.window_s - _EPS and dt > _EPS
