@@ -13,7 +13,15 @@ import numpy as np
 from std_msgs.msg import Header
 
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros_msgs.msg import Keypoint, Person, PersonArray
+from pose_ros.kinematics import NUM_JOINTS, PersonKinematics, Space
+from pose_ros_msgs.msg import (
+    JointAngle,
+    Keypoint,
+    KinematicsArray,
+    Person,
+    PersonArray,
+)
+from pose_ros_msgs.msg import PersonKinematics as PersonKinematicsMsg
 
 # The ids never change: build them once instead of per keypoint per frame.
 _IDS = range(NUM_KEYPOINTS)
@@ -69,3 +77,37 @@ def person_to_pose(person: Person) -> Pose:
 
 def msg_to_poses(msg: PersonArray) -> list[Pose]:
     return [person_to_pose(p) for p in msg.persons]
+
+
+def person_kinematics_to_msg(person: PersonKinematics) -> PersonKinematicsMsg:
+    """Build one PersonKinematics; unknown values stay NaN with space UNKNOWN."""
+    joints = [JointAngle(joint=i, angle=float(a), velocity=float(v), space=int(s))
+              for i, (a, v, s) in enumerate(zip(person.angles.tolist(),
+                                                person.velocities.tolist(),
+                                                person.spaces.tolist()))]
+    return PersonKinematicsMsg(person_id=int(person.track_id), joints=joints)
+
+
+def kinematics_to_msg(persons: Sequence[PersonKinematics], header: Header) -> KinematicsArray:
+    """Build the pose/kinematics message, keeping the source image's header unchanged."""
+    return KinematicsArray(header=header,
+                           persons=[person_kinematics_to_msg(p) for p in persons])
+
+
+def msg_to_person_kinematics(msg: PersonKinematicsMsg) -> PersonKinematics:
+    """Turn a PersonKinematics message back into the library's result.
+
+    As for keypoints, joints are placed by id and unknown ids are ignored; a joint missing
+    from the message, or with a space this version does not know, is unknown (NaN).
+    """
+    angles, velocities = np.full(NUM_JOINTS, np.nan), np.full(NUM_JOINTS, np.nan)
+    spaces = np.zeros(NUM_JOINTS, np.uint8)
+    known_spaces = {int(s) for s in Space}
+    for j in msg.joints:
+        if j.joint < NUM_JOINTS and j.space in known_spaces and j.space != Space.UNKNOWN:
+            angles[j.joint], velocities[j.joint], spaces[j.joint] = j.angle, j.velocity, j.space
+    return PersonKinematics(int(msg.person_id), angles, velocities, spaces)
+
+
+def msg_to_kinematics(msg: KinematicsArray) -> list[PersonKinematics]:
+    return [msg_to_person_kinematics(p) for p in msg.persons]
