@@ -1,7 +1,10 @@
-"""A PersonArray whose every field has a distinct, checkable value, for the DDS tests."""
+"""Messages whose every field has a distinct, checkable value, for the DDS tests."""
 
 from geometry_msgs.msg import Point
+import numpy as np
+from std_msgs.msg import Header
 
+from pose_ros.kinematics import PersonKinematics, Space
 from pose_ros_msgs.msg import Keypoint, Person, PersonArray
 
 STAMP = (1_700_000_123, 456_789_012)
@@ -25,3 +28,20 @@ def sample_person_array() -> PersonArray:
             person.keypoints.append(kp)
         msg.persons.append(person)
     return msg
+
+
+def sample_kinematics() -> list[PersonKinematics]:
+    """Two persons; every value distinct, some unknown, every space used."""
+    first = PersonKinematics(
+        7, np.array([12.5, 90.25, 178.0, 33.0, np.nan, 5.5, 170.0, 179.5]),
+        np.array([-40.0, np.nan, 0.0, 12.75, np.nan, 1.5, np.nan, -3.25]),
+        np.array([2, 2, 1, 1, 0, 2, 1, 2], np.uint8))
+    untracked = PersonKinematics(-1, np.full(8, 45.0), np.full(8, np.nan),
+                                 np.full(8, Space.IMAGE, np.uint8))
+    return [first, untracked]
+
+
+def sample_header() -> Header:
+    h = Header(frame_id='camera_color_optical_frame')
+    h.stamp.sec, h.stamp.nanosec = 1_700_000_321, 654_321_000
+    return h

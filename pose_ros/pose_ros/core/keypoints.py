@@ -70,12 +70,18 @@ class Pose:
     ``keypoints`` is a float32 array of shape (17, 3) holding (x, y, score) per
     COCO keypoint; a keypoint the model did not find has score 0. ``box`` is
     (x_min, y_min, x_max, y_max). ``track_id`` is -1 until a tracker assigns one.
+
+    ``positions`` is None (no depth: the models give pixels only) or a float64 (17, 3)
+    array of 3D joint positions in metres, in the source camera's optical frame, with NaN
+    for each joint whose position is unknown. NaN, not 0: the camera's own centre must
+    never look like a measured joint.
     """
 
     keypoints: np.ndarray = field(default_factory=_empty_keypoints)
     score: float = 0.0
     box: Box = (0.0, 0.0, 0.0, 0.0)
     track_id: int = -1
+    positions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         kp = np.asarray(self.keypoints, dtype=np.float32)
@@ -83,6 +89,12 @@ class Pose:
             raise ValueError(
                 f'Pose.keypoints must have shape ({NUM_KEYPOINTS}, 3), got {kp.shape}')
         self.keypoints = kp
+        if self.positions is not None:
+            pos = np.asarray(self.positions, dtype=np.float64)
+            if pos.shape != (NUM_KEYPOINTS, 3):
+                raise ValueError(
+                    f'Pose.positions must have shape ({NUM_KEYPOINTS}, 3), got {pos.shape}')
+            self.positions = pos
 
     def point(self, kp: Keypoint) -> tuple[float, float, float]:
         """Return (x, y, score) of one keypoint."""

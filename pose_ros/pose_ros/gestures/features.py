@@ -53,6 +53,7 @@ import re
 import numpy as np
 
 from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.core.vectors import angle_between
 
 # Torso length over shoulder width for an average adult facing the camera; only used
 # to size the body length when the hips are not visible.
@@ -218,22 +219,18 @@ class FeatureSet:
             return None
         if spec.kind == 'angle':
             a, b, c = pts
-            v1, v2 = a - b, c - b
-            n1, n2 = float(np.hypot(*v1)), float(np.hypot(*v2))
-            if n1 <= _EPS or n2 <= _EPS:
-                return None
-            cos = float(np.dot(v1, v2)) / (n1 * n2)
-            return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+            return angle_between(a - b, c - b)
         if self._frame is None:
             return None
         up, left, length = self._frame
         v = pts[1] - pts[0]
+        if spec.kind == 'elevation':
+            return angle_between(v, -up)   # the kinematics' shoulder and hip angles too
         along_up, along_left = float(np.dot(v, up)), float(np.dot(v, left))
-        if spec.kind in ('direction', 'elevation'):
+        if spec.kind == 'direction':
             if math.hypot(along_up, along_left) <= _EPS:
                 return None
-            direction = math.degrees(math.atan2(along_left, along_up))
-            return direction if spec.kind == 'direction' else 180.0 - abs(direction)
+            return math.degrees(math.atan2(along_left, along_up))
         if spec.kind == 'up':
             return along_up / length
         if spec.kind == 'left':

@@ -8,23 +8,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from geometry_msgs.msg import Point
 import numpy as np
 from std_msgs.msg import Header
 
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
-from pose_ros_msgs.msg import Keypoint, Person, PersonArray
+from pose_ros.kinematics import NUM_JOINTS, PersonKinematics, Space
+from pose_ros_msgs.msg import (
+    JointAngle,
+    Keypoint,
+    KinematicsArray,
+    Person,
+    PersonArray,
+)
+from pose_ros_msgs.msg import PersonKinematics as PersonKinematicsMsg
 
 # The ids never change: build them once instead of per keypoint per frame.
 _IDS = range(NUM_KEYPOINTS)
 
 
 def pose_to_person(pose: Pose) -> Person:
+    """Build one Person; joints with a finite ``pose.positions`` row get ``has_position``."""
     kp = pose.keypoints.tolist()
-    return Person(
+    person = Person(
         id=int(pose.track_id), score=float(pose.score),
         x_min=float(pose.box[0]), y_min=float(pose.box[1]),
         x_max=float(pose.box[2]), y_max=float(pose.box[3]),
         keypoints=[Keypoint(id=i, x=x, y=y, score=s) for i, (x, y, s) in zip(_IDS, kp)])
+    if pose.positions is not None:
+        known = np.isfinite(pose.positions).all(axis=1)
+        for i in np.flatnonzero(known):
+            x, y, z = (float(v) for v in pose.positions[i])
+            person.keypoints[i].position = Point(x=x, y=y, z=z)
+            person.keypoints[i].has_position = True
+    return person
 
 
 def poses_to_msg(poses: Sequence[Pose], header: Header, width: int, height: int,
@@ -37,18 +54,60 @@ def poses_to_msg(poses: Sequence[Pose], header: Header, width: int, height: int,
 def person_to_pose(person: Person) -> Pose:
     """Turn a Person back into a Pose; missing or out-of-order keypoints get score 0.
 
+    Keypoints with ``has_position`` fill ``Pose.positions`` (NaN for the others); a person
+    with none gets ``positions`` None.
+
     Messages may come from other publishers than our pose node, so a keypoint is placed by its
     id, not its position in the list, and unknown ids are ignored rather than trusted.
     """
     kp = np.zeros((NUM_KEYPOINTS, 3), dtype=np.float32)
+    positions = np.full((NUM_KEYPOINTS, 3), np.nan)
     for k in person.keypoints:
         if k.id < NUM_KEYPOINTS:
             kp[k.id] = (k.x, k.y, k.score)
+            if k.has_position:
+                positions[k.id] = (k.position.x, k.position.y, k.position.z)
+    # No position at all (no depth): None, as the models give it, rather than all NaN.
+    has_any = bool(np.isfinite(positions).all(axis=1).any())
     return Pose(keypoints=kp, score=float(person.score),
                 box=(float(person.x_min), float(person.y_min),
                      float(person.x_max), float(person.y_max)),
-                track_id=int(person.id))
+                track_id=int(person.id), positions=positions if has_any else None)
 
 
 def msg_to_poses(msg: PersonArray) -> list[Pose]:
     return [person_to_pose(p) for p in msg.persons]
+
+
+def person_kinematics_to_msg(person: PersonKinematics) -> PersonKinematicsMsg:
+    """Build one PersonKinematics; unknown values stay NaN with space UNKNOWN."""
+    joints = [JointAngle(joint=i, angle=float(a), velocity=float(v), space=int(s))
+              for i, (a, v, s) in enumerate(zip(person.angles.tolist(),
+                                                person.velocities.tolist(),
+                                                person.spaces.tolist()))]
+    return PersonKinematicsMsg(person_id=int(person.track_id), joints=joints)
+
+
+def kinematics_to_msg(persons: Sequence[PersonKinematics], header: Header) -> KinematicsArray:
+    """Build the pose/kinematics message, keeping the source image's header unchanged."""
+    return KinematicsArray(header=header,
+                           persons=[person_kinematics_to_msg(p) for p in persons])
+
+
+def msg_to_person_kinematics(msg: PersonKinematicsMsg) -> PersonKinematics:
+    """Turn a PersonKinematics message back into the library's result.
+
+    As for keypoints, joints are placed by id and unknown ids are ignored; a joint missing
+    from the message, or with a space this version does not know, is unknown (NaN).
+    """
+    angles, velocities = np.full(NUM_JOINTS, np.nan), np.full(NUM_JOINTS, np.nan)
+    spaces = np.zeros(NUM_JOINTS, np.uint8)
+    known_spaces = {int(s) for s in Space}
+    for j in msg.joints:
+        if j.joint < NUM_JOINTS and j.space in known_spaces and j.space != Space.UNKNOWN:
+            angles[j.joint], velocities[j.joint], spaces[j.joint] = j.angle, j.velocity, j.space
+    return PersonKinematics(int(msg.person_id), angles, velocities, spaces)
+
+
+def msg_to_kinematics(msg: KinematicsArray) -> list[PersonKinematics]:
+    return [msg_to_person_kinematics(p) for p in msg.persons]
