@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 import sys
+import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -12,6 +13,7 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros.core.throttle import KeyedThrottle
+from pose_ros.kinematics import KinematicsTracker
 from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
 from pose_ros.models.registry import DEFAULT_MODEL, ModelError
@@ -22,10 +24,10 @@ from pose_ros.pose.runtime import ModelLoadError
 from pose_ros.pose.worker import LatestFrameWorker
 from pose_ros.ros import params, runner
 from pose_ros.ros.depth_input import CAMERA_INFO_TOPIC, DEPTH_TOPIC, DepthInput
-from pose_ros.ros.messages import poses_to_msg
+from pose_ros.ros.messages import kinematics_to_msg, msg_to_poses, poses_to_msg
 from pose_ros.ros.qos import newest_frame_only
 from pose_ros.ros.stamps import stamp_to_seconds
-from pose_ros_msgs.msg import PersonArray
+from pose_ros_msgs.msg import KinematicsArray, PersonArray
 
 try:  # cv_bridge comes with a ROS distro, not from PyPI
     from cv_bridge import CvBridge
@@ -92,6 +94,12 @@ PARAMS = (
     params.Param('annotated_min_score', MIN_DRAW_SCORE,
                  'Joints scoring below this are not drawn, nor limbs that end in one.',
                  minimum=0.0, maximum=1.0),
+    params.Param('publish_kinematics', True,
+                 'Publish joint angles and angular velocities of each person on '
+                 'pose/kinematics (3D where keypoints have positions).', read_only=True),
+    params.Param('kinematics_min_score', 0.3,
+                 'Keypoints scoring below this are unknown to the joint angles.',
+                 minimum=0.0, maximum=1.0, read_only=True),
     params.Param('use_depth', False,
                  "Fill each keypoint's 3D position (joint centre, metres, in the colour "
                  f"image's optical frame) from a depth image registered to the colour image on "
@@ -157,7 +165,14 @@ class PoseNode(Node):
         # The publishers the last "no image" warning named ('' for none), and when it was said.
         self._silence_said = ('', float('-inf'))
         self._errors = KeyedThrottle(period_s=5.0)
-        self._depth = DepthInput(self, self._keypoints_pub.publish, p['depth_max_skew'],
+        # Angles and velocities follow the keypoints as published (with depth: once paired),
+        # from the worker thread or the executor's; the lock keeps each track's frames in order.
+        self._kinematics = KinematicsTracker(p['kinematics_min_score']) \
+            if p['publish_kinematics'] else None
+        self._kinematics_lock = threading.Lock()
+        self._kinematics_pub = self.create_publisher(KinematicsArray, 'pose/kinematics', 10) \
+            if p['publish_kinematics'] else None
+        self._depth = DepthInput(self, self._publish_keypoints, p['depth_max_skew'],
                                  p['depth_wait'], p['depth_min_score']) \
             if p['use_depth'] else None
         self._worker.start()
@@ -176,6 +191,15 @@ class PoseNode(Node):
         if self._depth is not None:
             self._depth.min_score = new['depth_min_score']
         return None
+
+    def _publish_keypoints(self, msg: PersonArray) -> None:
+        self._keypoints_pub.publish(msg)
+        if self._kinematics is None:
+            return
+        with self._kinematics_lock:
+            persons = self._kinematics.update(msg_to_poses(msg),
+                                              stamp_to_seconds(msg.header.stamp))
+            self._kinematics_pub.publish(kinematics_to_msg(persons, msg.header))
 
     # -- receiving: cheap, on the executor thread ------------------------------------------
     def _on_image(self, msg: Image) -> None:
@@ -236,7 +260,7 @@ class PoseNode(Node):
         if self._depth is not None:
             self._depth.add_keypoints(out)     # published once paired with depth, or not
         else:
-            self._keypoints_pub.publish(out)
+            self._publish_keypoints(out)
         done = time.perf_counter()
         self._stats.add(converted - start, result.timings.get('total', done - converted),
                         done - start, len(result.poses))
