@@ -167,3 +167,15 @@ def test_the_controller_is_highlighted_with_its_gesture(viewer, peer):
     # Above the head: optical y is down, so less y than every joint.
     assert text.pose.position.y < min(p.y for p in ours.points)
     assert np.isfinite(text.pose.position.z)
+
+
+def test_the_node_stopping_deletes_what_it_drew(viewer, peer):
+    proc = peer([EXECUTABLE])
+    viewer.wait_for(proc)
+    people = [(*LEFT, True)]
+    assert viewer.show_until(people, lambda: adds(viewer.markers, 'skeleton', LEFT[0])), \
+        proc.stop()
+    viewer.markers.clear()
+    proc.stop()  # Ctrl-C, while the person is still in view
+    assert viewer.spin_until(lambda: delete_all(viewer.markers), 10.0), \
+        'no delete-all when the node stopped'

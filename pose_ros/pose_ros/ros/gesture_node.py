@@ -74,6 +74,7 @@ MAX_PERSONS = 16
 SHUTDOWN_ZEROS = 3
 SHUTDOWN_ZERO_PERIOD_S = 0.05
 ACK_TIMEOUT_S = 1.0
+MARKERS_ACK_TIMEOUT_S = 0.2
 
 
 def options_from(p: dict) -> TeleopOptions:
@@ -217,9 +218,11 @@ class GestureNode(Node):
         self._send_markers(self._skeletons.update(
             persons_to_bodies(persons), state.controller_id, state.active_gesture))
 
-    def _send_markers(self, update: MarkerUpdate) -> None:
-        if not update.empty:
-            self._markers_pub.publish(update_to_msg(update, self._markers_header))
+    def _send_markers(self, update: MarkerUpdate) -> bool:
+        if update.empty:
+            return False
+        self._markers_pub.publish(update_to_msg(update, self._markers_header))
+        return True
 
     def _send(self, command: Command | None) -> None:
         if command is not None:
@@ -264,8 +267,10 @@ class GestureNode(Node):
         # rclpy also destroys a node whose start-up failed half-way; it never commanded anything.
         if self._constructed:
             self._stop_robot()
-            # After the zeros, which must not wait: no skeleton stays behind in RViz.
-            self._send_markers(self._skeletons.clear())
+            # After the zeros, which must not wait: no skeleton stays behind in RViz. Briefly
+            # waited for, as the process is about to exit (see _stop_robot).
+            if self._send_markers(self._skeletons.clear()):
+                self._markers_pub.wait_for_all_acked(Duration(seconds=MARKERS_ACK_TIMEOUT_S))
         super().destroy_node()
 
     def _stop_robot(self) -> None:
