@@ -9,8 +9,9 @@ import time
 from conftest import stamp_ns
 import numpy as np
 import pytest
+from rcl_interfaces.msg import ParameterType, ParameterValue
 from synthetic_people import ADULT, GESTURE_STANCES, NO_NOISE, REST, View, render
-from test_gesture_node import EXECUTABLE, Operator, engage_and_drive
+from test_gesture_node import EXECUTABLE, Operator, _set, engage_and_drive
 from visualization_msgs.msg import Marker, MarkerArray
 
 from pose_ros.core.keypoints import SKELETON
@@ -179,3 +180,18 @@ def test_the_node_stopping_deletes_what_it_drew(viewer, peer):
     proc.stop()  # Ctrl-C, while the person is still in view
     assert viewer.spin_until(lambda: delete_all(viewer.markers), 10.0), \
         'no delete-all when the node stopped'
+
+
+def test_publish_markers_off_deletes_what_was_drawn_and_draws_no_more(viewer, peer):
+    proc = peer([EXECUTABLE])
+    viewer.wait_for(proc)
+    people = [(*LEFT, True)]
+    assert viewer.show_until(people, lambda: adds(viewer.markers, 'skeleton', LEFT[0])), \
+        proc.stop()
+    off = _set(viewer, 'publish_markers',
+               ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=False))
+    assert off.successful, off.reason
+    assert viewer.spin_until(lambda: delete_all(viewer.markers), 10.0), proc.stop()
+    viewer.markers.clear()
+    viewer.show_people(people, 1.0)
+    assert viewer.markers == [], 'markers published with publish_markers false'
