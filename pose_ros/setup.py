@@ -15,6 +15,7 @@ setup(
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
         ('share/' + package_name + '/config', glob('config/*.yaml') + glob('config/*.xml')),
+        ('share/' + package_name + '/rviz', glob('rviz/*.rviz')),
     ],
     # Only setuptools, as in every ament_python package: numpy, OpenCV and PyYAML come from
     # rosdep (package.xml) on a distro, or tools/requirements.txt in the venv. Naming pip

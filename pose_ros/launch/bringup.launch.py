@@ -3,6 +3,7 @@
     ros2 launch pose_ros bringup.launch.py                   # camera 0, commands on /cmd_vel
     ros2 launch pose_ros bringup.launch.py source:=clip.mp4  # a recording, looped
     ros2 launch pose_ros bringup.launch.py --show-args       # every argument, described
+    ros2 launch pose_ros bringup.launch.py rviz:=true        # and RViz 2 with pose_ros.rviz
 
 With a camera driver already running, and a robot listening on /robot/cmd_vel:
 
@@ -13,7 +14,8 @@ Topic arguments follow ROS name rules: a relative name (the defaults) is resolve
 ``namespace``, an absolute one (leading /) is used as is.
 
 Each node is required: when one ends (a missing model, camera or video, a bad parameter), the
-launch stops the others and exits non-zero, as the pipeline cannot work without it.
+launch stops the others and exits non-zero, as the pipeline cannot work without it. RViz is
+not: closing its window leaves the robot's pipeline running.
 """
 
 import os
@@ -28,6 +30,9 @@ from launch_ros.parameter_descriptions import ParameterValue
 
 # A path, not a substitution: --show-args prints it as the file a user can open.
 CONFIG = os.path.join(get_package_share_directory('pose_ros'), 'config')
+RVIZ_CONFIG = os.path.join(get_package_share_directory('pose_ros'), 'rviz', 'pose_ros.rviz')
+# The topics pose_ros.rviz shows, named there as without a namespace.
+RVIZ_TOPICS = ('pose/markers', 'pose/image_annotated')
 PROFILE_VARS = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
 
 # name, default, description, choices (None: any value); each becomes an argument, read with
@@ -55,6 +60,10 @@ ARGUMENTS = (
     ('cmd_vel', 'cmd_vel', 'Topic the velocity commands go to (your robot).', None),
     ('namespace', '', 'Namespace of all nodes and of their relative topics.', None),
     ('log_level', 'info', 'Log level of all nodes.', ['debug', 'info', 'warn', 'error', 'fatal']),
+    ('rviz', 'false',
+     ('true: also start rviz2 with share/pose_ros/rviz/pose_ros.rviz (skeletons on '
+      'pose/markers need pose_node use_depth, the image its publish_annotated).'),
+     ['true', 'false']),
 )
 
 
@@ -97,6 +106,12 @@ def shared_memory_profile() -> list:
                                    os.path.join(CONFIG, 'fastdds.xml'))]
 
 
+def in_namespace(topic: str) -> PythonExpression:
+    """Resolve relative ``topic`` inside the ``namespace`` argument, as the nodes do."""
+    return PythonExpression(
+        ["'/' + '/'.join(s for s in ('", arg('namespace'), f"'.strip('/'), '{topic}') if s)"])
+
+
 def generate_launch_description() -> LaunchDescription:
     # camera_info is the image topic's sibling: /my_cam/image_raw -> /my_cam/camera_info.
     camera_info = PythonExpression(
@@ -126,4 +141,7 @@ def generate_launch_description() -> LaunchDescription:
              parameters=[arg('gesture_params'), {'gestures_file': text('gestures_file')}],
              remappings=[('cmd_vel', arg('cmd_vel'))],
              **common()),
+        Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+             condition=IfCondition(arg('rviz')), arguments=['-d', RVIZ_CONFIG],
+             remappings=[('/' + t, in_namespace(t)) for t in RVIZ_TOPICS]),
     ])

@@ -11,9 +11,9 @@ LAUNCH_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'la
 
 # The arguments the issue specifies, and no others.
 DOCUMENTED = {'use_camera', 'source', 'image', 'model', 'camera_params', 'pose_params',
-              'gesture_params', 'gestures_file', 'cmd_vel', 'namespace', 'log_level'}
+              'gesture_params', 'gestures_file', 'cmd_vel', 'namespace', 'log_level', 'rviz'}
 # Those whose values are fixed, with the values launch must accept (and no others).
-CHOICES = {'use_camera': ['true', 'false'],
+CHOICES = {'use_camera': ['true', 'false'], 'rviz': ['true', 'false'],
            'log_level': ['debug', 'info', 'warn', 'error', 'fatal']}
 
 

@@ -10,14 +10,18 @@ from geometry_msgs.msg import Twist, TwistStamped
 from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
+from std_msgs.msg import Header
+from visualization_msgs.msg import MarkerArray
 
 from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, UpdateResult, Verdict
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
 from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
-from pose_ros.ros.messages import msg_to_poses
+from pose_ros.ros.markers import persons_to_bodies, update_to_msg
+from pose_ros.ros.messages import person_to_pose
 from pose_ros.ros.stamps import RecentStamps, ns_to_seconds, stamp_to_seconds
+from pose_ros.viz import MarkerUpdate, SkeletonMarkers
 from pose_ros_msgs.msg import Gesture, PersonArray
 
 PHASES = {Phase.STARTED: Gesture.STARTED, Phase.HELD: Gesture.HELD, Phase.ENDED: Gesture.ENDED}
@@ -57,6 +61,9 @@ PARAMS = (
                  'later often want it).', read_only=True),
     params.Param('cmd_frame_id', 'base_link', 'frame_id of TwistStamped commands.',
                  check=lambda v: None if v else 'must not be empty'),
+    params.Param('publish_markers', True,
+                 'Publish skeletons with 3D positions, the controller highlighted, on '
+                 'pose/markers for RViz (built only while someone subscribes).'),
 )
 
 STARTUP_ERRORS = (params.ParameterError, GestureFileError)
@@ -67,6 +74,7 @@ MAX_PERSONS = 16
 SHUTDOWN_ZEROS = 3
 SHUTDOWN_ZERO_PERIOD_S = 0.05
 ACK_TIMEOUT_S = 1.0
+MARKERS_ACK_TIMEOUT_S = 0.2
 
 
 def options_from(p: dict) -> TeleopOptions:
@@ -118,6 +126,11 @@ class GestureNode(Node):
         self._cmd_pub = self.create_publisher(
             TwistStamped if self._stamped else Twist, 'cmd_vel', 1)
         self._gesture_pub = self.create_publisher(Gesture, 'pose/gesture', 10)
+        # Reliable: a lost delete would leave a ghost in RViz.
+        self._markers_pub = self.create_publisher(MarkerArray, 'pose/markers', 10)
+        self._skeletons = SkeletonMarkers()
+        self._markers_header = Header()
+        self._markers_at = float('-inf')  # time.monotonic() of the last keypoints drawn
         # Best effort accepts both reliable and best-effort keypoint publishers.
         self._keypoints_sub = self.create_subscription(
             PersonArray, 'pose/keypoints', self._on_keypoints, qos_profile_sensor_data)
@@ -150,6 +163,8 @@ class GestureNode(Node):
             self._gestures_path = path
             self.get_logger().info(f'gestures loaded from {path}: {", ".join(gestures.names)}')
         self._teleop.set_options(options)
+        if not new['publish_markers']:
+            self._send_markers(self._skeletons.clear())
         if new['publish_rate'] != self._params['publish_rate']:
             self.destroy_timer(self._timer)
             self._timer = self.create_timer(1.0 / new['publish_rate'], self._on_tick)
@@ -164,8 +179,8 @@ class GestureNode(Node):
         now = self._now()
         stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
-        poses = sorted(msg_to_poses(msg), key=lambda p: -p.score)[:MAX_PERSONS]
-        result = self._teleop.update(poses, stamp, now)
+        persons = sorted(msg.persons, key=lambda p: -p.score)[:MAX_PERSONS]
+        result = self._teleop.update([person_to_pose(p) for p in persons], stamp, now)
         if result.accepted:
             self._frame_id = msg.header.frame_id
             self._stamps.add(msg.header.stamp)
@@ -176,14 +191,38 @@ class GestureNode(Node):
         # and on stale ones too, which may just have released control.
         self._send(self._teleop.tick(now))
         self._after_update()
+        if result.accepted:
+            self._draw(msg.header, persons)
 
     def _on_tick(self) -> None:
+        # Keypoints that stopped coming (or went stale) leave no one to draw.
+        if (self._skeletons.shown
+                and time.monotonic() - self._markers_at > self._params['lost_timeout']):
+            self._send_markers(self._skeletons.clear())
         # The timer keeps the rate steady when keypoints are slower than publish_rate or
         # stop coming, which is also when the lost-person zero has to go out.
         if time.monotonic() - self._last_sent_at < 0.9 / self._params['publish_rate']:
             return
         self._send(self._teleop.tick(self._now()))
         self._after_update()
+
+    def _draw(self, header: Header, persons: list) -> None:
+        if not self._params['publish_markers']:
+            return
+        if self._markers_pub.get_subscription_count() == 0:
+            self._skeletons.forget()  # nobody to draw for; RViz may hold old markers later
+            return
+        state = self._teleop.state
+        self._markers_header = header
+        self._markers_at = time.monotonic()
+        self._send_markers(self._skeletons.update(
+            persons_to_bodies(persons), state.controller_id, state.active_gesture))
+
+    def _send_markers(self, update: MarkerUpdate) -> bool:
+        if update.empty:
+            return False
+        self._markers_pub.publish(update_to_msg(update, self._markers_header))
+        return True
 
     def _send(self, command: Command | None) -> None:
         if command is not None:
@@ -228,6 +267,10 @@ class GestureNode(Node):
         # rclpy also destroys a node whose start-up failed half-way; it never commanded anything.
         if self._constructed:
             self._stop_robot()
+            # After the zeros, which must not wait: no skeleton stays behind in RViz. Briefly
+            # waited for, as the process is about to exit (see _stop_robot).
+            if self._send_markers(self._skeletons.clear()):
+                self._markers_pub.wait_for_all_acked(Duration(seconds=MARKERS_ACK_TIMEOUT_S))
         super().destroy_node()
 
     def _stop_robot(self) -> None:
