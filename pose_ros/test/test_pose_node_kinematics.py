@@ -72,7 +72,8 @@ def test_kinematics_follow_the_keypoints_with_their_header(harness, peer):
     # refine the landmarks), the tracked person's angles do not move.
     for i in range(1, 4):
         later = harness.kinematics_of(10 * S + i * S // 2, frame)
-    assert later.persons[0].person_id == person.person_id >= 0
+    assert person.person_id != -1, 'pose_node tracks her: velocities need a track id'
+    assert later.persons[0].person_id == person.person_id
     # Her shoulders are clearly seen (the knees of a photo cut at the waist are guesses).
     for joint in (Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER):
         a = {a.joint: a for a in later.persons[0].joints}[int(joint)]
