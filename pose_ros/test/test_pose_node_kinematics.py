@@ -1,40 +1,33 @@
 """pose_node publishes joint angles and velocities on pose/kinematics, over real DDS."""
 
 import math
-import time
 
-from conftest import RosTestNode, executable, stamp_ns
+from conftest import executable, stamp_ns
 import pytest
-from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import Image
+from test_pose_node import Harness as PoseNodeHarness
 from test_pose_node import astronaut_640x480, image_msg
 
 from pose_ros.kinematics import Joint, Space, joint_angles
 from pose_ros.ros.messages import person_to_pose
-from pose_ros_msgs.msg import KinematicsArray, PersonArray
+from pose_ros_msgs.msg import KinematicsArray
 
 EXECUTABLE = executable('pose_node')
 S = 1_000_000_000
 
 
-class Harness(RosTestNode):
+class Harness(PoseNodeHarness):
+    """pose_node's own test harness, also collecting pose/kinematics."""
+
     def __init__(self, context):
-        super().__init__(context, 'pose_node_kinematics_tester')
-        self.images = self.node.create_publisher(Image, '/camera/image_raw',
-                                                 qos_profile_sensor_data)
-        self.keypoints: list[PersonArray] = self.collect(PersonArray, '/pose/keypoints', 100)
+        super().__init__(context)
         self.kinematics: list[KinematicsArray] = self.collect(
             KinematicsArray, '/pose/kinematics', 100)
 
     def kinematics_of(self, stamp: int, frame, timeout: float = 60.0) -> KinematicsArray:
-        """Publish the frame stamped ``stamp`` until its kinematics arrive."""
+        """Publish the frame stamped ``stamp`` until its keypoints, then its kinematics, arrive."""
+        self.publish_until_answered(image_msg(frame, stamp), timeout)
         found = lambda: [m for m in self.kinematics if stamp_ns(m) == stamp]  # noqa: E731
-        msg = image_msg(frame, stamp)
-        deadline = time.monotonic() + timeout
-        while not found() and time.monotonic() < deadline:
-            self.images.publish(msg)
-            self.spin_until(found, 0.5)
-        assert found(), f'no kinematics for the frame stamped {stamp}'
+        assert self.spin_until(found, timeout), f'no kinematics for the frame stamped {stamp}'
         return found()[0]
 
 
@@ -84,12 +77,7 @@ def test_kinematics_can_be_turned_off(harness, peer):
     node = peer([EXECUTABLE, '--ros-args', '-p', 'publish_kinematics:=false'])
     assert harness.spin_until(lambda: harness.images.get_subscription_count() > 0, 60.0)
     msg = image_msg(astronaut_640x480(), 20 * S)
-    answered = lambda: [m for m in harness.keypoints if stamp_ns(m) == 20 * S]  # noqa: E731
-    deadline = time.monotonic() + 60.0
-    while not answered() and time.monotonic() < deadline:
-        harness.images.publish(msg)
-        harness.spin_until(answered, 0.5)
-    assert answered(), 'pose_node never answered'
+    harness.publish_until_answered(msg)
     # Its keypoints publisher is seen, so a kinematics publisher would be too by now.
     assert harness.node.count_publishers('/pose/keypoints') == 1
     assert harness.node.count_publishers('/pose/kinematics') == 0
