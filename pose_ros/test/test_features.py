@@ -224,3 +224,109 @@ def test_history_keeps_no_chain_of_pasts():
     assert all(fs.past is None for fs in sets[:-1])
     assert sets[-1].past is not None and sets[-1].past.past is None
     assert len(history._frames) <= 32  # one second at 30 frames/s
+
+
+# -- 3D features -------------------------------------------------------------------------
+def _with_positions(pose: Pose, positions: dict) -> Pose:
+    """Give ``pose`` 3D positions (metres, optical frame: x right, y down, z forward)."""
+    xyz = np.full((17, 3), np.nan)
+    for name, p in positions.items():
+        xyz[int(K[name.upper()])] = p
+    return Pose(pose.keypoints, pose.score, pose.box, positions=xyz)
+
+
+# A person 3 m in front of the camera: torso 0.5 m, shoulders 0.4 m apart.
+_BODY_3D = {
+    'left_shoulder': (0.2, -0.5, 3.0), 'right_shoulder': (-0.2, -0.5, 3.0),
+    'left_hip': (0.15, 0.0, 3.0), 'right_hip': (-0.15, 0.0, 3.0),
+}
+
+
+def test_arm_reaching_at_the_camera_is_raised_and_toward_in_3d_but_not_in_the_image():
+    # The left arm points straight at the camera: in the image the wrist sits on the
+    # shoulder, so the 2D features cannot see it; in 3D it is 0.5 m (1 torso) closer.
+    image = _upright(left_elbow=(340, 100), left_wrist=(341, 101))
+    pose = _with_positions(image, {**_BODY_3D, 'left_elbow': (0.2, -0.5, 2.75),
+                                   'left_wrist': (0.2, -0.5, 2.5)})
+    fs = compute_features(pose, 0.3)
+    # Measured along the line of sight to the torso centre, 5 deg below the optical axis.
+    sight = math.cos(math.atan(0.25 / 3.0))
+    assert fs['toward(left_shoulder, left_wrist)'] == pytest.approx(sight, abs=1e-6)
+    assert fs['toward(left_wrist, left_shoulder)'] == pytest.approx(-sight, abs=1e-6)
+    assert fs['elevation3d(left_shoulder, left_wrist)'] == pytest.approx(90.0)
+    assert fs['angle3d(left_shoulder, left_elbow, left_wrist)'] == pytest.approx(180.0)
+    assert fs['distance3d(left_shoulder, left_wrist)'] == pytest.approx(1.0)
+    assert fs['distance(left_shoulder, left_wrist)'] < 0.02
+    # The 2D features are computed from pixels as before: positions do not change them.
+    assert fs['elevation(left_shoulder, left_elbow)'] == compute_features(
+        image, 0.3)['elevation(left_shoulder, left_elbow)']
+
+
+def test_3d_features_agree_with_2d_ones_for_limbs_across_the_line_of_sight():
+    # Left arm straight out to the person's left, right forearm bent up, all at 3 m.
+    image = _upright(left_elbow=(390, 100), left_wrist=(440, 100),
+                     right_elbow=(210, 100), right_wrist=(210, 50))
+    pose = _with_positions(image, {**_BODY_3D, 'left_elbow': (0.45, -0.5, 3.0),
+                                   'left_wrist': (0.7, -0.5, 3.0),
+                                   'right_elbow': (-0.45, -0.5, 3.0),
+                                   'right_wrist': (-0.45, -0.75, 3.0)})
+    fs = compute_features(pose, 0.3)
+    assert fs['elevation3d(left_shoulder, left_wrist)'] == pytest.approx(
+        fs['elevation(left_shoulder, left_wrist)'], abs=1.0)
+    assert fs['angle3d(right_shoulder, right_elbow, right_wrist)'] == pytest.approx(90.0)
+    assert fs['angle(right_shoulder, right_elbow, right_wrist)'] == pytest.approx(90.0)
+    assert fs['toward(left_shoulder, left_wrist)'] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_3d_features_are_unknown_without_positions_or_with_a_low_score():
+    image = _upright(left_elbow=(390, 100), left_wrist=(440, 100))
+    no_depth = compute_features(image, 0.3)
+    for name in ('toward(left_shoulder, left_wrist)', 'elevation3d(left_shoulder, left_wrist)',
+                 'angle3d(left_shoulder, left_elbow, left_wrist)',
+                 'distance3d(mid_shoulder, left_wrist)'):
+        assert no_depth[name] is None
+    # A wrist with a position but a low score is as unknown in 3D as in 2D.
+    kp = image.keypoints.copy()
+    kp[int(K.LEFT_WRIST), 2] = 0.1
+    low = Pose(kp, 0.9, image.box)
+    pose = _with_positions(low, {**_BODY_3D, 'left_elbow': (0.45, -0.5, 3.0),
+                                 'left_wrist': (0.7, -0.5, 3.0)})
+    fs = compute_features(pose, 0.3)
+    assert fs['toward(left_shoulder, left_wrist)'] is None
+    assert fs['toward(left_shoulder, left_elbow)'] == pytest.approx(0.0, abs=1e-6)
+    # Without hip positions there is no 3D torso: elevation3d, toward and distance3d are
+    # unknown, while angle3d needs only its own three points.
+    hipless = {k: v for k, v in _BODY_3D.items() if 'hip' not in k}
+    fs = compute_features(_with_positions(image, {**hipless, 'left_elbow': (0.45, -0.5, 3.0),
+                                                  'left_wrist': (0.7, -0.5, 3.0)}), 0.3)
+    assert fs['elevation3d(left_shoulder, left_wrist)'] is None
+    assert fs['toward(left_shoulder, left_wrist)'] is None
+    assert fs['angle3d(left_shoulder, left_elbow, left_wrist)'] == pytest.approx(180.0)
+
+
+def test_3d_features_do_not_depend_on_distance_or_body_size():
+    def measure(scale: float, depth: float) -> dict:
+        pts = {**_BODY_3D, 'left_elbow': (0.2, -0.3, 2.8), 'left_wrist': (0.2, -0.55, 2.7)}
+        moved = {k: (x * scale, y * scale, depth + (z - 3.0) * scale)
+                 for k, (x, y, z) in pts.items()}
+        fs = compute_features(_with_positions(_upright(left_elbow=(340, 140),
+                                                       left_wrist=(340, 90)), moved), 0.3)
+        return {n: fs[n] for n in ('toward(left_shoulder, left_wrist)',
+                                   'elevation3d(left_shoulder, left_elbow)',
+                                   'angle3d(left_shoulder, left_elbow, left_wrist)',
+                                   'distance3d(left_shoulder, left_wrist)')}
+    ref = measure(1.0, 3.0)
+    for scale, depth in ((0.7, 1.5), (1.2, 5.5)):
+        got = measure(scale, depth)
+        for name, value in ref.items():
+            # toward follows the line of sight, which turns a little as the person comes near.
+            assert got[name] == pytest.approx(value, abs=0.02 if 'toward' in name else 0.5)
+
+
+def test_3d_feature_names_parse_with_their_arity_and_unit():
+    assert parse_feature('Angle3D(left_shoulder, left_elbow, left_wrist)').unit == 'degrees'
+    assert parse_feature('toward(mid_shoulder, right_wrist)').unit == 'body'
+    with pytest.raises(FeatureError, match='takes 3 keypoints'):
+        parse_feature('angle3d(left_shoulder, left_elbow)')
+    with pytest.raises(FeatureError, match='unknown feature'):
+        parse_feature('speed3d(left_shoulder, left_elbow)')

@@ -26,6 +26,26 @@ measured against the image axes or in pixels:
   time alone let through. Unknown until the person has been seen for the window, and
   when the frames come further apart than ``SPEED_MAX_GAP_S``.
 
+Where the pose has 3D positions (``Pose.positions``, metres, from an aligned depth
+image), four more features measure the body as it is rather than its image. Each is
+unknown (``None``) without positions, so a gesture that needs one never fires from a
+camera without depth; and each is measured between body points, so it is the same
+whichever way the person faces:
+
+* ``angle3d(a, b, c)``: the angle at ``b`` in 3D, degrees, 0..180.
+* ``elevation3d(a, b)``: how far ``a->b`` is raised from the torso's 3D down axis
+  (shoulder centre -> hip centre), degrees, 0..180. Unlike ``elevation`` it sees an arm
+  held out toward the camera as raised (90), not as hanging.
+* ``toward(a, b)``: how much nearer the camera ``b`` is than ``a``, along the line of
+  sight from the camera to the torso centre, in 3D body lengths (negative = farther).
+  ``toward(left_shoulder, left_wrist)`` near 1 is an arm reaching straight at the
+  camera, which an image foreshortens into nothing.
+* ``distance3d(a, b)``: the 3D distance, in 3D body lengths.
+
+A 3D body length is the torso length in metres; these features need both hips and both
+shoulders with positions (no shoulder-line fallback: in 3D one line does not give an
+up axis).
+
 A body length is the torso length (hip centre to shoulder centre). When the hips
 are not visible (a person close to the camera), the frame falls back to the
 shoulder line: the up axis is perpendicular to it and the body length is the
@@ -71,14 +91,20 @@ FEATURE_KINDS: dict[str, tuple[int, str]] = {
     'left': (2, 'body'),
     'distance': (2, 'body'),
     'speed': (2, 'speed'),
+    'angle3d': (3, 'degrees'),
+    'elevation3d': (2, 'degrees'),
+    'toward': (2, 'body'),
+    'distance3d': (2, 'body'),
 }
+# The kinds measured on 3D positions, unknown without them.
+KINDS_3D: frozenset[str] = frozenset({'angle3d', 'elevation3d', 'toward', 'distance3d'})
 UNITS: tuple[str, ...] = ('degrees', 'body', 'speed')
 # speed() compares a frame with the newest one at least this much older (s) ...
 SPEED_WINDOW_S = 0.2
 # ... when there is one at most this much older; else the speed is unknown.
 SPEED_MAX_GAP_S = 1.0
 
-_FEATURE_RE = re.compile(r'^\s*([A-Za-z_]+)\s*\(([^()]*)\)\s*$')
+_FEATURE_RE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*$')
 _EPS = 1e-6
 
 
@@ -162,8 +188,14 @@ class FeatureSet:
         kp = pose.keypoints.astype(np.float64)
         self._xy = kp[:, :2]
         self._known = np.isfinite(kp).all(axis=1) & (kp[:, 2] >= self.min_score)
+        if pose.positions is not None:
+            self._xyz = pose.positions
+            self._known_3d = self._known & np.isfinite(self._xyz).all(axis=1)
+        else:
+            self._xyz, self._known_3d = None, np.zeros_like(self._known)
         self._cache: dict[FeatureSpec, float | None] = {}
         self._frame = self._torso_frame()
+        self._frame_3d: tuple[np.ndarray, float] | None | bool = False  # False: not yet
 
     # -- points and frame -------------------------------------------------------
     def point(self, name: str) -> np.ndarray | None:
@@ -172,6 +204,25 @@ class FeatureSet:
         if not all(self._known[int(k)] for k in sources):
             return None
         return np.mean([self._xy[int(k)] for k in sources], axis=0)
+
+    def position(self, name: str) -> np.ndarray | None:
+        """3D position (metres) of a named point, or None when it has none or scores low."""
+        sources = _point_sources(name)
+        if self._xyz is None or not all(self._known_3d[int(k)] for k in sources):
+            return None
+        return np.mean([self._xyz[int(k)] for k in sources], axis=0)
+
+    def _torso_frame_3d(self) -> tuple[np.ndarray, float] | None:
+        """Return the 3D down axis (unit) and the torso length in metres; computed once."""
+        if self._frame_3d is False:
+            self._frame_3d = None
+            shoulders, hips = self.position('mid_shoulder'), self.position('mid_hip')
+            if shoulders is not None and hips is not None:
+                down = hips - shoulders
+                length = float(np.linalg.norm(down))
+                if length > _EPS:
+                    self._frame_3d = (down / length, length)
+        return self._frame_3d
 
     def _torso_frame(self) -> tuple[np.ndarray, np.ndarray, float] | None:
         shoulders = self.point('mid_shoulder')
@@ -214,6 +265,8 @@ class FeatureSet:
     def _compute(self, spec: FeatureSpec) -> float | None:
         if spec.kind == 'speed':
             return self._speed(*spec.points)
+        if spec.kind in KINDS_3D:
+            return self._compute_3d(spec)
         pts = [self.point(p) for p in spec.points]
         if any(p is None for p in pts):
             return None
@@ -236,6 +289,30 @@ class FeatureSet:
         if spec.kind == 'left':
             return along_left / length
         return math.hypot(along_up, along_left) / length
+
+    def _compute_3d(self, spec: FeatureSpec) -> float | None:
+        pts = [self.position(p) for p in spec.points]
+        if any(p is None for p in pts):
+            return None
+        if spec.kind == 'angle3d':
+            a, b, c = pts
+            return angle_between(a - b, c - b)
+        frame = self._torso_frame_3d()
+        if frame is None:
+            return None
+        down, length = frame
+        v = pts[1] - pts[0]
+        if spec.kind == 'elevation3d':
+            return angle_between(v, down)
+        if spec.kind == 'distance3d':
+            return float(np.linalg.norm(v)) / length
+        # toward: along the line of sight to the torso centre, nearer = positive. The
+        # person's own line of sight, so an arm held sideways is 0 wherever they stand.
+        sight = self.position('mid_shoulder') + self.position('mid_hip')
+        norm = float(np.linalg.norm(sight))
+        if norm <= _EPS:
+            return None
+        return -float(np.dot(v, sight / norm)) / length
 
     def _offset(self, a: str, b: str) -> np.ndarray | None:
         """Where ``b`` is from ``a`` in body lengths, (up, left) in the torso frame."""

@@ -19,8 +19,10 @@ Left and right are the person's own. All four are unsigned, 0..180: a limb passi
 straight overhead or behind the body reads as turning back, not as going on.
 
 Each angle is measured in 3D (``Space.CAMERA``) when every joint it needs has a 3D position
-(``Pose.positions``, metres): then it is the body's true angle whichever way the person
-faces. Otherwise it is measured in the image plane (``Space.IMAGE``) with the gesture
+(``Pose.positions``, metres), with the gesture features' 3D kinds (``angle3d`` and
+``elevation3d``, which need both shoulders and both hips for the torso's down axis): then
+it is the body's true angle whichever way the person faces. Otherwise it is measured in the
+image plane (``Space.IMAGE``) with the gesture
 features' own definitions (``angle`` and ``elevation`` in ``gestures/features.py``, where the
 torso's down axis falls back to the perpendicular of the shoulder line when the hips are
 not seen). An image-plane angle is only the body's angle when the limbs lie across the
@@ -38,8 +40,7 @@ from enum import IntEnum
 import numpy as np
 
 from pose_ros.core.checks import check_score
-from pose_ros.core.keypoints import Keypoint, Pose
-from pose_ros.core.vectors import angle_between
+from pose_ros.core.keypoints import Pose
 from pose_ros.gestures.features import FeatureSet, FeatureSpec, parse_feature
 
 
@@ -79,8 +80,9 @@ JOINT_FEATURES: dict[Joint, FeatureSpec] = {
     Joint.LEFT_KNEE: parse_feature('angle(left_hip, left_knee, left_ankle)'),
     Joint.RIGHT_KNEE: parse_feature('angle(right_hip, right_knee, right_ankle)'),
 }
-_TORSO = (Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER, Keypoint.LEFT_HIP,
-          Keypoint.RIGHT_HIP)
+# ... and the 3D value is the same feature's 3D kind (``elevation3d``, ``angle3d``).
+JOINT_FEATURES_3D: dict[Joint, FeatureSpec] = {
+    joint: FeatureSpec(f'{spec.kind}3d', spec.points) for joint, spec in JOINT_FEATURES.items()}
 DEFAULT_MIN_SCORE = 0.3
 
 
@@ -117,20 +119,6 @@ class PersonKinematics:
         return Space(int(self.spaces[int(joint)]))
 
 
-def _angle_3d(spec: FeatureSpec, points: np.ndarray, known: np.ndarray) -> float | None:
-    used = [Keypoint[name.upper()] for name in spec.points]
-    if spec.kind == 'elevation':
-        used += _TORSO
-    if not all(known[int(k)] for k in used):
-        return None
-    p = [points[int(Keypoint[name.upper()])] for name in spec.points]
-    if spec.kind == 'angle':
-        return angle_between(p[0] - p[1], p[2] - p[1])
-    ls, rs, lh, rh = (points[int(k)] for k in _TORSO)
-    down = 0.5 * (lh + rh) - 0.5 * (ls + rs)
-    return angle_between(p[1] - p[0], down)
-
-
 def joint_angles(pose: Pose, min_score: float = DEFAULT_MIN_SCORE) -> PersonKinematics:
     """Measure ``pose``'s joint angles, in 3D where it has positions; no velocities.
 
@@ -139,20 +127,11 @@ def joint_angles(pose: Pose, min_score: float = DEFAULT_MIN_SCORE) -> PersonKine
     """
     min_score = check_score('min_score', min_score)
     angles, spaces = _nan(), _unknown()
-    scored = np.isfinite(pose.keypoints).all(axis=1) & (pose.keypoints[:, 2] >= min_score)
-    if pose.positions is not None:
-        known_3d = scored & np.isfinite(pose.positions).all(axis=1)
-    else:
-        known_3d = np.zeros_like(scored)
-    image: FeatureSet | None = None
+    features = FeatureSet(pose, min_score)
     for joint, spec in JOINT_FEATURES.items():
-        value = _angle_3d(spec, pose.positions, known_3d) if known_3d.any() else None
-        if value is not None:
-            angles[joint], spaces[joint] = value, Space.CAMERA
-            continue
-        if image is None:
-            image = FeatureSet(pose, min_score)
-        value = image[spec]
-        if value is not None:
-            angles[joint], spaces[joint] = value, Space.IMAGE
+        for space, feature in ((Space.CAMERA, JOINT_FEATURES_3D[joint]), (Space.IMAGE, spec)):
+            value = features[feature]
+            if value is not None:
+                angles[joint], spaces[joint] = value, space
+                break
     return PersonKinematics(int(pose.track_id), angles, _nan(), spaces)
