@@ -39,6 +39,7 @@ sys.path.insert(0, str(HERE.parent / 'pose_ros'))
 sys.path.insert(0, str(HERE))
 
 from recognition_scenes import (  # noqa: E402
+    FOLLOW,
     FPS,
     MOTION,
     ClipPlan,
@@ -64,7 +65,9 @@ TRUTH_SCORE = 0.9
 TARGET = {'stature': (1.1, 2.0), 'distance': (2.0, 6.0), 'yaw': 30.0}
 BINS = {'distance': [2, 3, 4, 5, 6, 7, 8.01], 'yaw': [0, 10, 20, 30, 40.01],
         'stature': [1.1, 1.3, 1.5, 1.7, 1.9, 2.01]}
-GESTURE_ORDER = ('engage', 'forward', 'back', 'turn_left', 'turn_right', 'stop')
+GESTURE_ORDER = ('engage', 'forward', 'back', 'turn_left', 'turn_right', FOLLOW, 'stop')
+# Gestures that set the robot moving: none may start during everyday movement.
+MOVING = MOTION + (FOLLOW,)
 
 
 def model_paths() -> tuple[Path, Path]:
@@ -257,7 +260,7 @@ def evaluate_clip(clip: dict, gestures) -> dict:
             t, count = _first(started[key], name, enter, leave_end)
             row[key] = None if t is None else round(t - hold_start, 4)
             row[f'{key}_restarts'] = max(0, count - 1)
-            if name in MOTION:
+            if name in MOVING:
                 i = _index(times, hold_start)
                 row[f'{key}_engaged'] = bool(runs[key]['engaged'][i])
         t, _ = _first(recog, name, enter, leave_end)
@@ -302,7 +305,7 @@ def everyday_metrics(clip: dict, gestures, runs: dict, est: list) -> dict:
         out[key] = {
             'engaged_seconds': float(sum(engaged)) * dt,
             'motion_command_seconds': len(moving) * dt,
-            'motion_events': [(n, round(t, 2)) for n, t in started if n in MOTION],
+            'motion_events': [(n, round(t, 2)) for n, t in started if n in MOVING],
             'stop_events': [round(t, 2) for n, t in started if n == 'stop'],
             'fresh_engages': [round(t, 2) for n, t in _started(fresh['events'])
                               if n == gestures.engage],

@@ -33,7 +33,9 @@ MOTION = ('forward', 'back', 'turn_left', 'turn_right')
 # How long each gesture is held in the clips (s): its hold time in gestures.yaml plus
 # room to be recognised late (the targets ask for hold + 0.3 s).
 HOLD_S = {'engage': 2.0, 'stop': 1.0, 'forward': 1.5, 'back': 1.5, 'turn_left': 1.5,
-          'turn_right': 1.5}
+          'turn_right': 1.5, 'follow_me': 2.0}
+# Made after the motion gestures and ended by stop (following is a latch).
+FOLLOW = 'follow_me'
 HAIR = ('black', 'darkbrown', 'brown', 'blonde', 'auburn', 'grey')
 CLOTHES = tuple(c for c in COLOURS if c not in ('blonde', 'auburn', 'darkbrown'))
 
@@ -179,6 +181,13 @@ def gesture_poses(rng: np.random.Generator) -> dict[str, PoseSpec]:
     return out
 
 
+def follow_pose(rng: np.random.Generator) -> PoseSpec:
+    """Return how this person raises the right arm for "follow me" (its own random stream)."""
+    r, f = float(rng.uniform(158, 180)), float(rng.uniform(0, 15))
+    return PoseSpec({'r_upperarm': (r, f),
+                     'r_forearm': (r + float(rng.uniform(-6, 10)), f + float(rng.uniform(-5, 5)))})
+
+
 def solve_engage(scene_header: list[str], engage: PoseSpec, gap_m: float,
                  poser_cache: dict | None = None) -> PoseSpec:
     """Turn engage's forearms until the true wrists are ``gap_m`` apart (hands together)."""
@@ -269,13 +278,14 @@ def _prologue(v: Variation, rng: np.random.Generator) -> tuple[list[str], dict[s
     gap = float(rng.uniform(0.08, 0.22))
     poses['engage'] = solve_engage(lines, poses['engage'], gap)
     v.extra['engage_wrist_gap_m'] = round(gap, 3)
+    poses[FOLLOW] = follow_pose(np.random.default_rng([v.seed, 4]))
     for name, spec in poses.items():
         lines.append(_pose_line(f'p_{name}', spec))
     return lines, poses
 
 
 def session_plan(seed: int, **ranges) -> ClipPlan:
-    """Engage, the four motion gestures in a random order, stop."""
+    """Engage, the four motion gestures in a random order, follow me, stop."""
     v = sample_variation(seed, 'session', **ranges)
     rng = np.random.default_rng([seed, 2])
     lines, _ = _prologue(v, rng)
@@ -290,6 +300,7 @@ def session_plan(seed: int, **ranges) -> ClipPlan:
         if direct:
             # The leave of this gesture is the enter of the next one.
             performed[-1] = performed[-1][:4] + (None,)
+    _gesture(steps, np.random.default_rng([seed, 5]), FOLLOW, f'p_{FOLLOW}', performed)
     _gesture(steps, rng, 'stop', 'p_stop', performed)
     steps.rest(1.0)
     # Gestures straight into the next: their window ends where the next one is held.

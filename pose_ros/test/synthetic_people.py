@@ -182,6 +182,32 @@ def render(body: Body, stance: Stance, view: View, rng: np.random.Generator | No
     return Pose(kp, float(np.mean(score)), box, track_id)
 
 
+FOCAL_PX = 500.0  # a 640x480 camera with about 65 degrees of horizontal view
+
+
+def render_at(body: Body, stance: Stance, distance: float, x_m: float = 0.0,
+              rng: np.random.Generator | None = None, noise: Noise = NO_NOISE,
+              track_id: int = -1, depth: bool = True, width: int = 640,
+              height: int = 480) -> Pose:
+    """Place a person ``distance`` m in front of a level pinhole camera, ``x_m`` to its right.
+
+    The keypoints are the person's pixels at that range (as ``render`` draws them, scaled
+    by ``FOCAL_PX / distance``), and with ``depth`` they carry the joints' positions in the
+    camera's optical frame (x right, y down, z forward): what pose_node gives with depth on.
+    """
+    scale = FOCAL_PX / distance / PX_PER_M
+    # Hips at the image's middle row: a camera at hip height.
+    pts = skeleton(body, stance)
+    hip_y = float(np.mean(pts[[int(K.LEFT_HIP), int(K.RIGHT_HIP)], 1]))
+    cy = height / 2 + (hip_y - body.height / 2) * FOCAL_PX / distance
+    pose = render(body, stance, View(scale, 0.0, 0.0, width / 2 + FOCAL_PX * x_m / distance, cy),
+                  rng, noise, track_id)
+    if not depth:
+        return pose
+    return replace(pose, positions=np.stack(
+        [x_m + pts[:, 0], hip_y - pts[:, 1], distance - pts[:, 2]], axis=1))
+
+
 # -- stances --------------------------------------------------------------------------
 
 def _lerp(a, b, w: float):
@@ -218,6 +244,8 @@ GESTURE_STANCES: dict[str, Stance] = {
     'turn_left': Stance(right_arm=arm(90, 0, 92, 0)),
     # Left arm straight out sideways (the robot's right), right arm down.
     'turn_right': Stance(left_arm=arm(90, 0, 92, 0)),
+    # Right arm straight up, left arm down (follow me).
+    'follow_me': Stance(right_arm=arm(172, 5, 176, 5)),
 }
 
 

@@ -38,6 +38,7 @@ class Sim:
 
     teleop: Teleop
     t: float = 100.0
+    image_width: int = 640
     log: list[Step] = field(default_factory=list)
 
     def run(self, seconds: float,
@@ -47,7 +48,7 @@ class Sim:
             stamp, now = self.t, self.t + LATENCY
             poses = people(self.t) if callable(people) else people
             if poses is not None:
-                self.teleop.update(poses, stamp, now)
+                self.teleop.update(poses, stamp, now, self.image_width)
             step = Step(stamp, now, self.teleop.tick(now), self.teleop.engaged,
                         self.teleop.drain_events())
             steps.append(step)

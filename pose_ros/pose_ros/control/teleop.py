@@ -18,7 +18,14 @@ time), ``tick()`` at the publish rate. The rules:
   NaN, infinite or scored 0 still has the controller's track id and box, but nothing in it
   could stop the robot, so it counts as not seeing them;
 * while engaged a command (zero when no motion gesture is held) goes out at every
-  tick, within the speed and acceleration limits.
+  tick, within the speed and acceleration limits;
+* the gesture file's ``follow`` gesture, made by the controller, starts following them
+  (``follow_me``): a latch, like engage, so that they can walk. It is refused, with a
+  notice, unless their distance can be measured (depth, or a size calibration). While
+  following, the command keeps them at the set distance and centred; it ends with an
+  immediate zero when they come closer than ``min_distance``, when no distance could be
+  measured for ``lost_timeout``, or when they make a motion gesture (which then acts);
+  losing them or the disengage gesture release control as always.
 """
 
 from __future__ import annotations
@@ -30,6 +37,13 @@ import math
 
 import numpy as np
 
+from pose_ros.control.follow_me import (
+    FollowOptions,
+    Range,
+    body_length_px,
+    follow_command,
+    measure_range,
+)
 from pose_ros.control.following import FollowedPerson, Follower
 from pose_ros.control.shaping import (
     ZERO,
@@ -68,6 +82,7 @@ class TeleopOptions:
     min_iou: float = 0.3
     max_shift: float = 0.5
     limits: TeleopLimits = field(default_factory=TeleopLimits)
+    follow: FollowOptions = field(default_factory=FollowOptions)
 
     def __post_init__(self) -> None:
         for name in ('lost_timeout', 'max_age', 'publish_rate', 'max_tick_dt'):
@@ -77,6 +92,8 @@ class TeleopOptions:
         check_score('TeleopOptions.min_iou', self.min_iou)
         if not isinstance(self.limits, TeleopLimits):
             raise ValueError(f'TeleopOptions.limits must be a TeleopLimits, got {self.limits!r}')
+        if not isinstance(self.follow, FollowOptions):
+            raise ValueError(f'TeleopOptions.follow must be a FollowOptions, got {self.follow!r}')
 
 
 @dataclass(frozen=True)
@@ -87,7 +104,9 @@ class TeleopState:
     controls); ``active_gesture`` the controller's held gesture of highest priority;
     ``last_command`` what ``tick()`` or ``shutdown()`` last returned that was not None;
     ``release_reason`` why control last ended: 'disengage', 'lost', 'keypoints unusable',
-    'clock jumped back' or 'shutdown' (None while engaged or before anyone engaged).
+    'clock jumped back' or 'shutdown' (None while engaged or before anyone engaged);
+    ``following`` whether follow-me is on, and ``follow_range`` the controller's last
+    measured range while it is.
     """
 
     engaged: bool
@@ -95,6 +114,8 @@ class TeleopState:
     active_gesture: str | None
     last_command: Command | None
     release_reason: str | None
+    following: bool = False
+    follow_range: Range | None = None
 
 
 class Verdict(str, enum.Enum):
@@ -174,6 +195,12 @@ class Teleop:
         self._release_reason: str | None = None
         # The highest track id in the messages taken so far: a higher one is a new track.
         self._newest_track = -1
+        self._image_width = 0
+        self._following = False
+        self._follow_range: Range | None = None
+        self._range_at: float | None = None     # stamp of the last measured range
+        self._follow_asked = False              # the follow gesture is being held
+        self._notices: list[str] = []
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -192,12 +219,18 @@ class Teleop:
     def state(self) -> TeleopState:
         c = self._controller
         return TeleopState(c is not None, None if c is None else c.track_id,
-                           self._active_gesture, self._last_command, self._release_reason)
+                           self._active_gesture, self._last_command, self._release_reason,
+                           self._following, self._follow_range if self._following else None)
 
     def drain_events(self) -> list[GestureEvent]:
         """Gesture events since the last call, oldest first, for the node to publish."""
         events, self._events = self._events, []
         return events
+
+    def drain_notices(self) -> list[str]:
+        """Say what follow-me did or refused since the last call, for the node's log."""
+        notices, self._notices = self._notices, []
+        return notices
 
     def _watch_clock(self, now_s: float) -> None:
         """Release control when time runs backwards, and start over on the new timeline.
@@ -219,8 +252,13 @@ class Teleop:
         # A smaller step back (clock correction) delays the lost check by at most its size.
         self._last_now_s = now_s if last is None else max(last, now_s)
 
-    def update(self, poses: list[Pose], stamp_s: float, now_s: float) -> UpdateResult:
-        """Take one keypoint message stamped ``stamp_s`` at ``now_s``; say if it was used."""
+    def update(self, poses: list[Pose], stamp_s: float, now_s: float,
+               image_width: int = 0) -> UpdateResult:
+        """Take one keypoint message stamped ``stamp_s`` at ``now_s``; say if it was used.
+
+        ``image_width`` (pixels) of the source image centres the person when following;
+        0 (unknown) refuses follow-me.
+        """
         if not (math.isfinite(stamp_s) and math.isfinite(now_s)):
             raise ValueError(f'stamp and now must be finite, got {stamp_s!r}, {now_s!r}')
         self._watch_clock(now_s)
@@ -229,6 +267,7 @@ class Teleop:
             self._check_lost(now_s)
             return UpdateResult(verdict, now_s - stamp_s)
         self._last_stamp_s = stamp_s
+        self._image_width = int(image_width)
         newest = self._newest_track
         self._newest_track = max([newest] + [p.track_id for p in poses])
         if self._controller is not None:
@@ -285,6 +324,8 @@ class Teleop:
             matcher = PersonMatcher(gestures, timeout, names)
             matcher.adopt(person.matcher)
             person.matcher = matcher
+        if self._following and gestures.follow is None:
+            self._stop_following('the new gestures file has no follow gesture', at_once=True)
         if self._controller is not None:
             self._select_target()
 
@@ -296,6 +337,11 @@ class Teleop:
         for person in self._persons():
             person.matcher.set_unknown_timeout(options.lost_timeout)
         self._target = clamp_speed(self._target, options.limits)
+        if self._following and self._follow_range is not None:
+            if self._follow_range.distance < options.follow.min_distance:
+                self._stop_following('closer than the new min_distance', at_once=True)
+            else:
+                self._select_target()
 
     # -- internals ------------------------------------------------------------------
     def _persons(self) -> list[_Person]:
@@ -352,6 +398,11 @@ class Teleop:
             unusable = [p for p in poses if not _usable(p, self._needs)]
             person.unusable = self._follower.continuation(
                 person, unusable, newest_track=newest_track) is not None
+            if self._following:
+                # Not seen, so not where they were: slow down (within the limits) until they
+                # are seen again or lost_timeout releases with an immediate zero.
+                self._follow_range = None
+                self._select_target()
             return
         person.unusable = False
         person.see(usable[i], stamp_s)
@@ -359,7 +410,65 @@ class Teleop:
         if person.matcher.is_active(self._gestures.disengage):
             self._release('disengage', now_s)
             return
+        self._update_follow(usable[i], stamp_s)
         self._select_target()
+
+    def _update_follow(self, pose: Pose, stamp_s: float) -> None:
+        """Start, steer or end follow-me on the controller's newest pose."""
+        follow, options = self._gestures.follow, self._options.follow
+        matcher = self._controller.matcher
+        asked = follow is not None and matcher.is_active(follow)
+        newly_asked, self._follow_asked = asked and not self._follow_asked, asked
+        where = measure_range(pose, self._image_width, options) if (
+            self._following or newly_asked) else None
+        if newly_asked and not self._following:
+            if where is None:
+                self._notices.append(self._refusal(pose))
+                return
+            if where.distance < options.min_distance:
+                self._notices.append(
+                    f'follow-me refused: you are {where.distance:.2f} m away, closer than '
+                    f'min_distance {options.min_distance} m')
+                return
+            self._following, self._range_at = True, stamp_s
+            self._notices.append(
+                f'following person {self._controller.track_id} at {options.distance} m '
+                f'(distance from {where.source}; now {where.distance:.2f} m)')
+        if not self._following:
+            return
+        if any(m.gesture.command is not None for m in matcher.active()):
+            self._stop_following('a motion gesture took over', at_once=False)
+            return
+        if where is None:
+            self._follow_range = None
+            if stamp_s - self._range_at > self._options.lost_timeout:
+                self._stop_following(f'no distance for {self._options.lost_timeout} s',
+                                     at_once=True)
+            return
+        self._follow_range, self._range_at = where, stamp_s
+        if where.distance < options.min_distance:
+            self._stop_following(f'person {where.distance:.2f} m away, closer than '
+                                 f'min_distance {options.min_distance} m', at_once=True)
+
+    def _refusal(self, pose: Pose) -> str:
+        if self._image_width <= 0:
+            return 'follow-me refused: the keypoints do not say the image width'
+        length = body_length_px(pose, self._options.follow.min_score)
+        size = ('' if length is None else
+                f'; your body length is {length:.0f} px now: standing D m away, set '
+                f'follow_calibration to D x {length:.0f}')
+        return ('follow-me refused: no distance to you. Depth gave no torso positions '
+                '(pose_node use_depth) and follow_calibration is 0' + size
+                if self._options.follow.calibration <= 0.0 else
+                'follow-me refused: no distance to you. Depth gave no torso positions and '
+                'your torso is not seen well enough to measure its size')
+
+    def _stop_following(self, why: str, at_once: bool) -> None:
+        """End follow-me; ``at_once``: the command drops to zero now, not within the limits."""
+        self._following, self._follow_range, self._range_at = False, None, None
+        self._notices.append(f'following ended: {why}')
+        if at_once:
+            self._target = self._current = ZERO
 
     def _select_target(self) -> None:
         active = self._controller.matcher.active()
@@ -370,6 +479,11 @@ class Teleop:
             self._target = clamp_speed(Command(**{a: axes.get(a, 0.0) for a in
                                                   ('linear_x', 'linear_y', 'angular_z')}),
                                        self._options.limits)
+        elif self._following:
+            if self._active_gesture is None:
+                self._active_gesture = self._gestures.follow
+            self._target = ZERO if self._follow_range is None else clamp_speed(
+                follow_command(self._follow_range, self._options.follow), self._options.limits)
         else:
             self._target = ZERO
 
@@ -384,6 +498,9 @@ class Teleop:
         self._controller = None
         self._candidates = []
         self._target = self._current = ZERO
+        if self._following:
+            self._notices.append(f'following ended: released ({reason})')
+        self._following, self._follow_range, self._follow_asked = False, None, False
         self._active_gesture = None
         self._last_tick_s = None
         self._release_reason = reason

@@ -4,6 +4,7 @@ Layout (see config/gestures.yaml for a documented example)::
 
     engage: engage            # the gesture that gives control (a latch: held once, kept)
     disengage: stop           # the gesture that ends it
+    follow: follow_me         # optional: the gesture that starts following the controller
     defaults: {min_score: 0.3, hold: 0.3, priority: 0, hysteresis: {degrees: 8, body: 0.08}}
     gestures:
       turn_left:
@@ -46,7 +47,7 @@ from pose_ros.core.keypoints import Keypoint
 from pose_ros.gestures.features import UNITS, FeatureError, FeatureSet, FeatureSpec, parse_feature
 
 AXES: tuple[str, ...] = ('linear_x', 'linear_y', 'angular_z')
-_TOP_KEYS = ('engage', 'disengage', 'defaults', 'gestures')
+_TOP_KEYS = ('engage', 'disengage', 'follow', 'defaults', 'gestures')
 _DEFAULT_KEYS = ('min_score', 'hold', 'release', 'priority', 'hysteresis')
 _GESTURE_KEYS = ('description', 'when') + _DEFAULT_KEYS + ('command',)
 _LEAF_KEYS = ('feature', 'above', 'below', 'between', 'hysteresis')
@@ -208,10 +209,15 @@ class GestureSet:
     engage: str
     disengage: str
     path: str = '<string>'
+    # The gesture that starts following the controller (see control/follow_me.py), if any.
+    follow: str | None = None
 
     def __post_init__(self) -> None:
         names = [g.name for g in self.gestures]
-        for role, name in (('engage', self.engage), ('disengage', self.disengage)):
+        roles = [('engage', self.engage), ('disengage', self.disengage)]
+        if self.follow is not None:
+            roles.append(('follow', self.follow))
+        for role, name in roles:
             if name not in names:
                 raise ValueError(f'{role} gesture {name!r} is not among {names}')
 
@@ -431,7 +437,9 @@ class _Parser:
             gestures.append(self.gesture(name, key_node, value_node, defaults))
         names = [g.name for g in gestures]
         roles = {}
-        for role in ('engage', 'disengage'):
+        for role in ('engage', 'disengage', 'follow'):
+            if role not in top:
+                continue  # follow is optional; the others were checked above
             node = top[role][1]
             name = self.string(node, role)
             if name not in names:
@@ -441,10 +449,13 @@ class _Parser:
                 self.current = name
                 command_key = next(k for k, _ in entries[name][1].value if k.value == 'command')
                 raise self.fail(command_key, f'the {role} gesture must not have a command')
+            if name in roles.values():
+                raise self.fail(node, f'{role}: {name!r} is already the '
+                                      f'{next(r for r, n in roles.items() if n == name)} gesture; '
+                                      'each role needs its own gesture')
             roles[role] = name
-        if roles['engage'] == roles['disengage']:
-            raise self.fail(top['disengage'][1], 'engage and disengage must be different gestures')
-        return GestureSet(tuple(gestures), roles['engage'], roles['disengage'], self.path)
+        return GestureSet(tuple(gestures), roles['engage'], roles['disengage'], self.path,
+                          roles.get('follow'))
 
 
 def _describe(node: yaml.Node | None) -> str:

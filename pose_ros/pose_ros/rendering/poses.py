@@ -84,6 +84,8 @@ GESTURES: dict[str, PoseSpec] = {
     'back': _arms(((48, 5), (48, 5)), ((48, 5), (48, 5))),
     'turn_left': _arms(right=((90, 0), (92, 0))),
     'turn_right': _arms(left=((90, 0), (92, 0))),
+    # A tour guide's "follow me": the right arm straight up, the left one hanging.
+    'follow_me': _arms(right=((172, 5), (176, 5))),
 }
 
 EVERYDAY: dict[str, PoseSpec] = {
