@@ -13,7 +13,15 @@ from rclpy.qos import qos_profile_sensor_data
 from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
 
-from pose_ros.control import Command, Teleop, TeleopLimits, TeleopOptions, UpdateResult, Verdict
+from pose_ros.control import (
+    Command,
+    FollowOptions,
+    Teleop,
+    TeleopLimits,
+    TeleopOptions,
+    UpdateResult,
+    Verdict,
+)
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
 from pose_ros.gestures.matcher import Phase
@@ -61,6 +69,22 @@ PARAMS = (
                  'later often want it).', read_only=True),
     params.Param('cmd_frame_id', 'base_link', 'frame_id of TwistStamped commands.',
                  check=lambda v: None if v else 'must not be empty'),
+    params.Param('follow_distance', 1.5,
+                 'Follow me: the distance (m) to keep the controller at.',
+                 minimum=0.3, maximum=10.0),
+    params.Param('follow_min_distance', 0.8,
+                 'Follow me: closer than this (m) it stops at once and following ends; '
+                 'less than follow_distance.', minimum=0.2, maximum=10.0),
+    params.Param('follow_gain_linear', 0.5,
+                 'Follow me: forward speed (m/s) per metre beyond follow_distance.',
+                 minimum=0.01, maximum=5.0),
+    params.Param('follow_gain_angular', 1.0,
+                 'Follow me: turn rate (rad/s) with the person at the image edge.',
+                 minimum=0.01, maximum=10.0),
+    params.Param('follow_calibration', 0.0,
+                 "Follow me without depth: the person's body length in pixels times their "
+                 'distance in metres (the refusal message says how to measure it); 0: none, '
+                 'only depth gives the distance.', minimum=0.0, maximum=1.0e6),
     params.Param('publish_markers', True,
                  'Publish skeletons with 3D positions, the controller highlighted, on '
                  'pose/markers for RViz (built only while someone subscribes).'),
@@ -77,14 +101,30 @@ ACK_TIMEOUT_S = 1.0
 MARKERS_ACK_TIMEOUT_S = 0.2
 
 
+def follow_problem(p: dict) -> str | None:
+    """Say what is wrong with the follow parameters together, or None."""
+    if p['follow_min_distance'] >= p['follow_distance']:
+        return (f'follow_min_distance ({p["follow_min_distance"]}) must be less than '
+                f'follow_distance ({p["follow_distance"]})')
+    return None
+
+
 def options_from(p: dict) -> TeleopOptions:
+    """Build the teleop's options; ParameterError names what is wrong."""
+    if (problem := follow_problem(p)) is not None:
+        raise params.ParameterError(problem)
+    follow = FollowOptions(distance=p['follow_distance'], min_distance=p['follow_min_distance'],
+                           gain_linear=p['follow_gain_linear'],
+                           gain_angular=p['follow_gain_angular'],
+                           calibration=p['follow_calibration'])
     limits = TeleopLimits(
         max_linear_x=p['max_linear_x'], max_linear_y=p['max_linear_y'],
         max_angular_z=p['max_angular_z'], max_linear_accel=p['max_linear_accel'],
         max_angular_accel=p['max_angular_accel'])
     return TeleopOptions(lost_timeout=p['lost_timeout'], max_age=p['max_age'],
                          zero_window=p['zero_window'], publish_rate=p['publish_rate'],
-                         min_iou=p['min_iou'], max_shift=p['max_shift'], limits=limits)
+                         min_iou=p['min_iou'], max_shift=p['max_shift'], limits=limits,
+                         follow=follow)
 
 
 def ignored_warning(result: UpdateResult, max_age: float) -> str:
@@ -180,7 +220,8 @@ class GestureNode(Node):
         stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
         persons = sorted(msg.persons, key=lambda p: -p.score)[:MAX_PERSONS]
-        result = self._teleop.update([person_to_pose(p) for p in persons], stamp, now)
+        result = self._teleop.update([person_to_pose(p) for p in persons], stamp, now,
+                                     int(msg.image_width))
         if result.accepted:
             self._frame_id = msg.header.frame_id
             self._stamps.add(msg.header.stamp)
@@ -229,6 +270,12 @@ class GestureNode(Node):
             self._publish(command)
 
     def _after_update(self) -> None:
+        for notice in self._teleop.drain_notices():
+            # One per follow gesture or change, so not throttled; a refusal is a warning.
+            if 'refused' in notice:
+                self.get_logger().warning(notice)
+            else:
+                self.get_logger().info(notice)
         for event in self._teleop.drain_events():
             msg = Gesture(name=event.name, person_id=int(event.person_id),
                           confidence=float(event.confidence), phase=PHASES[event.phase])
