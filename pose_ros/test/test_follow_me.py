@@ -102,6 +102,8 @@ def test_follow_me_approaches_to_the_set_distance_within_the_limits():
     # It settles at the set distance, less the dead band and the torso depth (3 cm).
     assert distance == pytest.approx(1.5 + DISTANCE_DEAD_BAND_M, abs=0.06)
     assert speeds[-1] < 0.005 and sim.teleop.state.following
+    # The arm is down, but the robot is still following: the state (and RViz) says so.
+    assert sim.teleop.state.active_gesture == 'follow_me'
 
 
 def test_follow_me_turns_to_keep_the_person_centred():
