@@ -10,9 +10,10 @@ import threading
 import time
 
 import pytest
+from rcl_interfaces.msg import ParameterType, ParameterValue
 import rclpy
 from synthetic_people import ADULT, GESTURE_STANCES, REST, render_at
-from test_gesture_node import EXECUTABLE, Operator, is_zero, stop_problems
+from test_gesture_node import EXECUTABLE, Operator, _set, is_zero, stop_problems
 
 from pose_ros.control.follow_me import DISTANCE_DEAD_BAND_M, body_length_px
 from pose_ros.ros.messages import poses_to_msg
@@ -183,3 +184,21 @@ def test_shutdown_while_following_sends_zeros_and_exits_cleanly(walker, peer, si
         t.join()
     problems, log = stop_problems(proc, walker.commands, signalled)
     assert not problems, f'{problems}\n{log}'
+
+
+def test_time_jumping_back_while_following_stops_the_robot(walker, peer):
+    # use_sim_time switched on with nobody publishing /clock: ROS time drops to 0.
+    proc = start(peer, walker, 'zero_window:=0.5')
+    engage_and_follow(walker)
+    walker.walk('rest', 1.0, speed=0.3)
+    assert walker.speed() > 0.1, proc.stop()
+    result = _set(walker, 'use_sim_time', ParameterValue(
+        type=ParameterType.PARAMETER_BOOL, bool_value=True))
+    assert result.successful, result.reason
+    switched = time.monotonic()
+    walker.walk('rest', 2.0, speed=0.3)
+    after = [(t - switched, m) for t, m in walker.commands if t > switched]
+    assert after and is_zero(after[0][1]) and after[0][0] < 0.3, after[:3]
+    assert all(is_zero(m) for _, m in after), 'moved again without a new engage'
+    log = proc.stop()
+    assert 'clock jumped back' in log and 'following ended: released (clock jumped back)' in log
