@@ -22,11 +22,12 @@ from pose_ros.control import (
     UpdateResult,
     Verdict,
 )
+from pose_ros.core.keypoints import Pose
 from pose_ros.core.throttle import KeyedThrottle
 from pose_ros.gestures.language import GestureFileError, default_gestures_path, load_gestures
 from pose_ros.gestures.matcher import Phase
 from pose_ros.ros import params, runner
-from pose_ros.ros.markers import persons_to_bodies, update_to_msg
+from pose_ros.ros.markers import poses_to_bodies, update_to_msg
 from pose_ros.ros.messages import person_to_pose
 from pose_ros.ros.stamps import RecentStamps, ns_to_seconds, stamp_to_seconds
 from pose_ros.viz import MarkerUpdate, SkeletonMarkers
@@ -220,8 +221,8 @@ class GestureNode(Node):
         stamp = stamp_to_seconds(msg.header.stamp)
         # A crowd costs matching time on the executor: the most confident are enough.
         persons = sorted(msg.persons, key=lambda p: -p.score)[:MAX_PERSONS]
-        result = self._teleop.update([person_to_pose(p) for p in persons], stamp, now,
-                                     int(msg.image_width))
+        poses = [person_to_pose(p) for p in persons]
+        result = self._teleop.update(poses, stamp, now, int(msg.image_width))
         if result.accepted:
             self._frame_id = msg.header.frame_id
             self._stamps.add(msg.header.stamp)
@@ -233,7 +234,7 @@ class GestureNode(Node):
         self._send(self._teleop.tick(now))
         self._after_update()
         if result.accepted:
-            self._draw(msg.header, persons)
+            self._draw(msg.header, poses)
 
     def _on_tick(self) -> None:
         # Keypoints that stopped coming (or went stale) leave no one to draw.
@@ -247,7 +248,7 @@ class GestureNode(Node):
         self._send(self._teleop.tick(self._now()))
         self._after_update()
 
-    def _draw(self, header: Header, persons: list) -> None:
+    def _draw(self, header: Header, poses: list[Pose]) -> None:
         if not self._params['publish_markers']:
             return
         if self._markers_pub.get_subscription_count() == 0:
@@ -257,7 +258,7 @@ class GestureNode(Node):
         self._markers_header = header
         self._markers_at = time.monotonic()
         self._send_markers(self._skeletons.update(
-            persons_to_bodies(persons), state.controller_id, state.active_gesture))
+            poses_to_bodies(poses), state.controller_id, state.active_gesture))
 
     def _send_markers(self, update: MarkerUpdate) -> bool:
         if update.empty:

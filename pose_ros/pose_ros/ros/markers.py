@@ -1,4 +1,4 @@
-"""gesture_node's RViz glue: Person messages to ``viz`` bodies, marker updates to MarkerArray."""
+"""gesture_node's RViz glue: poses to ``viz`` bodies, marker updates to MarkerArray."""
 
 from __future__ import annotations
 
@@ -9,27 +9,25 @@ import numpy as np
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
-from pose_ros.core.keypoints import NUM_KEYPOINTS
+from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.viz import Body, MarkerUpdate, Shape
-from pose_ros_msgs.msg import Person
 
 _TYPES = {Shape.LINES: Marker.LINE_LIST, Shape.SPHERES: Marker.SPHERE_LIST,
           Shape.TEXT: Marker.TEXT_VIEW_FACING}
 
 
-def person_to_body(person: Person) -> Body:
-    """Take the 3D joints of ``person``: those with ``has_position``, placed by keypoint id."""
-    positions = np.zeros((NUM_KEYPOINTS, 3))
-    valid = np.zeros(NUM_KEYPOINTS, dtype=bool)
-    for k in person.keypoints:
-        if k.id < NUM_KEYPOINTS and k.has_position:
-            positions[k.id] = (k.position.x, k.position.y, k.position.z)
-            valid[k.id] = True
-    return Body(int(person.id), positions, valid)
-
-
-def persons_to_bodies(persons: Iterable[Person]) -> list[Body]:
-    return [person_to_body(p) for p in persons]
+def poses_to_bodies(poses: Iterable[Pose]) -> list[Body]:
+    """Take the 3D joints of each pose (``Pose.positions``; a NaN row has none)."""
+    bodies = []
+    for pose in poses:
+        if pose.positions is None:
+            bodies.append(Body(int(pose.track_id), np.zeros((NUM_KEYPOINTS, 3)),
+                               np.zeros(NUM_KEYPOINTS, dtype=bool)))
+            continue
+        valid = np.isfinite(pose.positions).all(axis=1)
+        bodies.append(Body(int(pose.track_id), np.where(valid[:, None], pose.positions, 0.0),
+                           valid))
+    return bodies
 
 
 def update_to_msg(update: MarkerUpdate, header: Header) -> MarkerArray:
