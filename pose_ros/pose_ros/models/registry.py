@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 DEFAULT_MODEL = 'blazepose_full'
+DEFAULT_HAND_MODEL = 'hands_full'
 
 # BlazePose weights are published inside the mediapipe wheel; PyPI is the one source
 # every machine that can pip-install can reach. One exact wheel is pinned (see
@@ -53,6 +54,9 @@ class ModelSpec:
     description: str
     family: str
     files: tuple[ModelFile, ...]
+    # 'pose' models are body models the PoseEstimator runs; 'hands' models are the hand
+    # landmark model and its palm detector, run by pose_ros.hands on top of a body model.
+    kind: str = 'pose'
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,38 @@ REGISTRY: dict[str, ModelSpec] = {
                       '9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c',
                       2959046, 'Apache-2.0',
                       member='mediapipe/modules/pose_detection/pose_detection.tflite'),
+        )),
+    'hands_full': ModelSpec(
+        name='hands_full',
+        description='MediaPipe hands full: hand landmark model (21 points, handedness) + '
+                    'palm detector, run per person on top of a body model',
+        family='mediapipe_hands',
+        kind='hands',
+        files=(
+            # As for BlazePose: the landmark model is model_path, the detector detector_path.
+            ModelFile('hand_landmark_full.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      '11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3',
+                      5478917, 'Apache-2.0',
+                      member='mediapipe/modules/hand_landmark/hand_landmark_full.tflite'),
+            ModelFile('palm_detection_full.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      '1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54',
+                      2339846, 'Apache-2.0',
+                      member='mediapipe/modules/palm_detection/palm_detection_full.tflite'),
+        )),
+    'hands_lite': ModelSpec(
+        name='hands_lite',
+        description='MediaPipe hands lite: the smaller hand landmark model + palm detector',
+        family='mediapipe_hands',
+        kind='hands',
+        files=(
+            ModelFile('hand_landmark_lite.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      '048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6',
+                      2071597, 'Apache-2.0',
+                      member='mediapipe/modules/hand_landmark/hand_landmark_lite.tflite'),
+            ModelFile('palm_detection_lite.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      'e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18',
+                      1985440, 'Apache-2.0',
+                      member='mediapipe/modules/palm_detection/palm_detection_lite.tflite'),
         )),
     'movenet_lightning': ModelSpec(
         name='movenet_lightning',
@@ -167,19 +203,26 @@ def get_spec(name: str) -> ModelSpec:
             f'unknown model {name!r}; registered models: {model_names()}') from None
 
 
-def resolve_model(name_or_path: str, cache_dir: str | os.PathLike | None = None
-                  ) -> ResolvedModel:
+def resolve_model(name_or_path: str, cache_dir: str | os.PathLike | None = None,
+                  kind: str | None = 'pose') -> ResolvedModel:
     """Turn a registered name ('' means the default) or a .tflite path into files to load.
 
     Only existence and, where pinned, size are checked here: this runs at every node
-    start, and ``fetch`` already verified the checksum when it wrote the file.
+    start, and ``fetch`` already verified the checksum when it wrote the file. ``kind``
+    ('pose', 'hands', or None for any) refuses a registered model of the other kind, so a
+    hand model given as the body model fails here, naming both, not inside a decoder.
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise UnknownModelError(
             f'model must be a name or a path, got {type(name_or_path).__name__}')
-    name = os.fspath(name_or_path).strip() or DEFAULT_MODEL
+    default = DEFAULT_HAND_MODEL if kind == 'hands' else DEFAULT_MODEL
+    name = os.fspath(name_or_path).strip() or default
     if name in REGISTRY:
         spec = REGISTRY[name]
+        if kind is not None and spec.kind != kind:
+            raise UnknownModelError(
+                f'model {name!r} is a {spec.kind} model, not a {kind} model; {kind} models: '
+                f'{", ".join(n for n, s in REGISTRY.items() if s.kind == kind)}')
         directory = Path(cache_dir) if cache_dir is not None else models_dir()
         paths = []
         for f in spec.files:

@@ -82,6 +82,18 @@ def letterbox(image: np.ndarray, width: int, height: int,
     return out, Affine(matrix)
 
 
+def upright_angle(origin: np.ndarray, toward: np.ndarray) -> float:
+    """Return the crop angle that turns the direction ``origin`` -> ``toward`` straight up.
+
+    The angle convention of ``rotated_crop_affine``, wrapped into [-pi, pi): a crop taken
+    with it shows ``toward`` directly above ``origin`` (hips below the head, a wrist below
+    the fingers), the orientation MediaPipe's landmark models are trained on.
+    """
+    dx, dy = float(toward[0] - origin[0]), float(toward[1] - origin[1])
+    angle = math.pi / 2 - math.atan2(-dy, dx)
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
 def rotated_crop_affine(center: tuple[float, float], size: float, angle_rad: float,
                         width: int, height: int) -> Affine:
     """Return the map ``crop_rotated`` warps with, without touching any pixels.

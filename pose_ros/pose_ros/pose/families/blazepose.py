@@ -29,7 +29,7 @@ from pose_ros.pose.families.base import (
     register,
     tensor_shape,
 )
-from pose_ros.pose.preprocess import crop_rotated, letterbox
+from pose_ros.pose.preprocess import crop_rotated, letterbox, upright_angle
 from pose_ros.pose.runtime import Runtime
 
 DETECTOR_SIZE = 224
@@ -101,10 +101,8 @@ class Roi:
         upright and twice its distance the body's extent.
         """
         dx, dy = float(scale_point[0] - hip[0]), float(scale_point[1] - hip[1])
-        angle = math.pi / 2 - math.atan2(-dy, dx)
-        angle = (angle + math.pi) % (2 * math.pi) - math.pi
         size = 2.0 * math.hypot(dx, dy) * ROI_SCALE
-        return Roi((float(hip[0]), float(hip[1])), size, angle)
+        return Roi((float(hip[0]), float(hip[1])), size, upright_angle(hip, scale_point))
 
     def shift_to(self, other: Roi) -> float:
         """Return how far ``other``'s centre is from this one's, in units of this size."""

@@ -1,0 +1,237 @@
+"""Hands per person: the body's arms say where to look, the hand models say what is there.
+
+For each person and side, the landmark model runs on, in turn: the region the same hand
+had in the previous frame (tracking, as MediaPipe's hand tracking graph does), then the
+region the arm points to (elbow -> wrist, refined once from the hand's own landmarks). A
+side whose body wrist is unusable, and a frame with nobody in it, fall back to palm
+detection over the whole image. Handedness is the body's: the hand at the left wrist is
+the left hand; the model's own handedness is kept as ``handedness_score``, how much it
+agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+import math
+import os
+import time
+from typing import Sequence
+
+import numpy as np
+
+from pose_ros.core.checks import check_score
+from pose_ros.core.geometry import check_rgb
+from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.hands.landmarks import Handedness, HandLandmarker, HandLandmarks
+from pose_ros.hands.palm import PalmDetector
+from pose_ros.hands.regions import region_from_arm, region_from_landmarks
+from pose_ros.models.registry import DEFAULT_HAND_MODEL, resolve_model
+from pose_ros.pose.families.blazepose import Roi
+from pose_ros.pose.runtime import Runtime
+
+ARM = {Handedness.LEFT: (Keypoint.LEFT_ELBOW, Keypoint.LEFT_WRIST),
+       Handedness.RIGHT: (Keypoint.RIGHT_ELBOW, Keypoint.RIGHT_WRIST)}
+# A hand whose landmark wrist lies farther than this (in region sides) from the body's
+# wrist is another hand (the person's other one, or someone else's) and is not taken.
+MAX_WRIST_OFFSET = 0.5
+
+
+class HandSource(Enum):
+    """Which region the hand was found in."""
+
+    TRACKED = 'tracked'
+    ARM = 'arm'
+    PALM = 'palm'
+
+
+@dataclass(frozen=True)
+class HandEstimatorOptions:
+    """How hands are found; defaults follow MediaPipe's hand landmarker.
+
+    ``model``: a registered hands model (``python -m pose_ros.models list``).
+    ``min_presence``: the landmark model's hand presence below which a region holds no hand.
+    ``min_wrist_score``: body elbow and wrist scores needed to look along the arm.
+    ``refine``: run the landmark model a second time on the region its first landmarks
+    give, when the region came from the arm (a guess) or a palm (the palm only).
+    """
+
+    model: str = DEFAULT_HAND_MODEL
+    num_threads: int = 2
+    min_presence: float = 0.5
+    min_wrist_score: float = 0.3
+    min_palm_score: float = 0.5
+    refine: bool = True
+    palm_fallback: bool = True
+    max_palms: int = 4
+
+
+@dataclass
+class Hand:
+    """One hand in source-image pixels.
+
+    ``keypoints`` (21, 3) float32 x, y, score in ``landmarks.HandLandmark`` order.
+    ``person`` indexes the poses given to ``estimate`` (-1: found by palm detection and
+    in no person's box). ``handedness_score``: the model's probability of ``handedness``.
+    """
+
+    keypoints: np.ndarray
+    score: float
+    handedness: Handedness
+    handedness_score: float
+    region: Roi
+    person: int
+    source: HandSource
+    track_id: int = -1
+    depth: np.ndarray = field(default_factory=lambda: np.zeros(21, np.float32))
+
+
+class HandEstimator:
+    """Finds each person's hands; a context manager (``close`` frees the interpreters)."""
+
+    def __init__(self, options: HandEstimatorOptions = HandEstimatorOptions(),
+                 cache_dir: str | os.PathLike | None = None) -> None:
+        check_score('min_presence', options.min_presence)
+        check_score('min_wrist_score', options.min_wrist_score)
+        resolved = resolve_model(options.model, cache_dir, kind='hands')
+        self.options = options
+        self.landmarker = HandLandmarker(Runtime(resolved.model_path, options.num_threads))
+        self.palms = PalmDetector(Runtime(resolved.detector_path, options.num_threads),
+                                  options.min_palm_score)
+        self._tracked: dict[tuple[int, Handedness], Roi] = {}
+        self.timings: dict[str, float] = {}
+        self.landmark_runs = 0
+        self.palm_runs = 0
+        self._closed = False
+
+    def __enter__(self) -> HandEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the models; ``estimate`` raises afterwards."""
+        self._closed = True
+        self.landmarker = self.palms = None  # type: ignore[assignment]
+        self._tracked.clear()
+
+    def reset(self) -> None:
+        """Forget the tracked hand regions (e.g. after a camera switch)."""
+        self._tracked.clear()
+
+    def estimate(self, rgb: np.ndarray, poses: Sequence[Pose],
+                 timestamp_s: float | None = None) -> list[Hand]:
+        """Return the hands of ``poses`` (and palms outside them) in an RGB uint8 frame.
+
+        With ``timestamp_s`` the frame is one of a video and each tracked person's hand
+        regions carry over to the next call; without it nothing carries over.
+        """
+        if self._closed:
+            raise RuntimeError('HandEstimator is closed; create a new one to estimate again')
+        check_rgb(rgb, 'HandEstimator.estimate()')
+        start = time.perf_counter()
+        self.landmark_runs = self.palm_runs = 0
+        video = timestamp_s is not None and math.isfinite(timestamp_s)
+        tracked, self._tracked = (self._tracked if video else {}), {}
+        hands: list[Hand] = []
+        blind = not poses
+        for index, pose in enumerate(poses):
+            for side in Handedness:
+                hand = self._arm_hand(rgb, pose, index, side, tracked)
+                if hand is None:
+                    blind = blind or not self._usable_arm(pose, side)
+                    continue
+                hands.append(hand)
+        if blind and self.options.palm_fallback:
+            hands.extend(self._palm_hands(rgb, poses, hands))
+        if video:
+            for hand in hands:
+                region = region_from_landmarks(hand.keypoints)
+                if hand.track_id >= 0 and region is not None:
+                    self._tracked[(hand.track_id, hand.handedness)] = region
+        self.timings = {'total': time.perf_counter() - start}
+        return hands
+
+    def _usable_arm(self, pose: Pose, side: Handedness) -> bool:
+        elbow, wrist = ARM[side]
+        return bool(min(pose.keypoints[elbow, 2], pose.keypoints[wrist, 2])
+                    >= self.options.min_wrist_score)
+
+    def _look(self, rgb: np.ndarray, roi: Roi, refine: bool) -> tuple[HandLandmarks, Roi] | None:
+        """Run the landmark model in ``roi`` (twice when refining); None if no hand."""
+        found = self.landmarker.run(rgb, roi)
+        self.landmark_runs += 1
+        if found.presence < self.options.min_presence:
+            return None
+        if refine:
+            better = region_from_landmarks(found.keypoints)
+            if better is not None:
+                again = self.landmarker.run(rgb, better)
+                self.landmark_runs += 1
+                if again.presence >= self.options.min_presence:
+                    return again, better
+        return found, roi
+
+    def _arm_hand(self, rgb: np.ndarray, pose: Pose, index: int, side: Handedness,
+                  tracked: dict[tuple[int, Handedness], Roi]) -> Hand | None:
+        elbow, wrist = (pose.keypoints[k] for k in ARM[side])
+        usable = self._usable_arm(pose, side)
+        candidates: list[tuple[Roi, HandSource]] = []
+        previous = tracked.get((pose.track_id, side)) if pose.track_id >= 0 else None
+        if previous is not None:
+            candidates.append((previous, HandSource.TRACKED))
+        arm = region_from_arm(elbow, wrist) if usable else None
+        if arm is not None:
+            candidates.append((arm, HandSource.ARM))
+        for roi, source in candidates:
+            seen = self._look(rgb, roi, self.options.refine and source is HandSource.ARM)
+            if seen is None:
+                continue
+            found, region = seen
+            if usable and np.hypot(*(found.keypoints[0, :2] - wrist[:2])) \
+                    > MAX_WRIST_OFFSET * region.size:
+                continue
+            return _hand(found, region, side, index, source, pose.track_id)
+        return None
+
+    def _palm_hands(self, rgb: np.ndarray, poses: Sequence[Pose],
+                    found: list[Hand]) -> list[Hand]:
+        t0 = time.perf_counter()
+        palms = self.palms.detect(rgb, self.options.max_palms)
+        self.palm_runs += 1
+        self.timings['palm'] = time.perf_counter() - t0
+        out: list[Hand] = []
+        for palm in palms:
+            roi = palm.region()
+            seen = self._look(rgb, roi, self.options.refine) if roi is not None else None
+            if seen is None:
+                continue
+            lm, region = seen
+            wrist = lm.keypoints[0, :2]
+            if any(np.hypot(*(wrist - h.keypoints[0, :2])) < MAX_WRIST_OFFSET * h.region.size
+                   for h in found + out):
+                continue  # a hand already found from an arm
+            side = lm.handedness
+            person = _owner(wrist, poses, side, found + out)
+            track = poses[person].track_id if person >= 0 else -1
+            out.append(_hand(lm, region, side, person, HandSource.PALM, track))
+        return out
+
+
+def _hand(lm: HandLandmarks, region: Roi, side: Handedness, person: int,
+          source: HandSource, track_id: int) -> Hand:
+    agreement = lm.right_score if side is Handedness.RIGHT else 1.0 - lm.right_score
+    return Hand(lm.keypoints, lm.presence, side, float(agreement), region, person, source,
+                track_id, lm.depth)
+
+
+def _owner(wrist: np.ndarray, poses: Sequence[Pose], side: Handedness,
+           taken: list[Hand]) -> int:
+    """Return the person whose box holds ``wrist`` and who has no ``side`` hand yet, or -1."""
+    for i, pose in enumerate(poses):
+        x0, y0, x1, y1 = pose.box
+        if x0 <= wrist[0] <= x1 and y0 <= wrist[1] <= y1 and not any(
+                h.person == i and h.handedness is side for h in taken):
+            return i
+    return -1
