@@ -12,6 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from pose_ros.core.geometry import BOX_KEYPOINT_SCORE, Box, keypoint_box
+from pose_ros.core.hand import Handedness, HandPose
 
 NUM_KEYPOINTS = 17
 
@@ -75,6 +76,9 @@ class Pose:
     array of 3D joint positions in metres, in the source camera's optical frame, with NaN
     for each joint whose position is unknown. NaN, not 0: the camera's own centre must
     never look like a measured joint.
+
+    ``hands`` holds the person's hands that were looked for and found (``core.hand.HandPose``,
+    at most one per side); empty when hands are off or none was found.
     """
 
     keypoints: np.ndarray = field(default_factory=_empty_keypoints)
@@ -82,6 +86,7 @@ class Pose:
     box: Box = (0.0, 0.0, 0.0, 0.0)
     track_id: int = -1
     positions: np.ndarray | None = None
+    hands: tuple[HandPose, ...] = ()
 
     def __post_init__(self) -> None:
         kp = np.asarray(self.keypoints, dtype=np.float32)
@@ -95,6 +100,14 @@ class Pose:
                 raise ValueError(
                     f'Pose.positions must have shape ({NUM_KEYPOINTS}, 3), got {pos.shape}')
             self.positions = pos
+        self.hands = tuple(self.hands)
+        sides = [h.side for h in self.hands]
+        if len(set(sides)) != len(sides):
+            raise ValueError(f'Pose.hands has two hands of one side: {sides}')
+
+    def hand(self, side: Handedness) -> HandPose | None:
+        """Return the person's ``side`` hand, or None when it was not found."""
+        return next((h for h in self.hands if h.side == side), None)
 
     def point(self, kp: Keypoint) -> tuple[float, float, float]:
         """Return (x, y, score) of one keypoint."""

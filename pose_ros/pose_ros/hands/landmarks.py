@@ -16,56 +16,24 @@ wrist scores 0.97, the one at its left wrist 0.08.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 import time
 
 import cv2
 import numpy as np
 
+# Handedness and HandLandmark are defined in core (messages and gestures use them too).
+from pose_ros.core.hand import NUM_HAND_KEYPOINTS, Handedness, HandLandmark  # noqa: F401
 from pose_ros.pose.families.blazepose import Roi
 from pose_ros.pose.preprocess import crop_rotated
 from pose_ros.pose.runtime import Runtime
 
 INPUT_SIZE = 224
-NUM_HAND_LANDMARKS = 21
+NUM_HAND_LANDMARKS = NUM_HAND_KEYPOINTS
 # Output tensors of hand_landmark_{full,lite}.tflite, by name (two have shape (1, 63) and
 # two (1, 1), so shapes alone cannot tell them apart).
 SCREEN_OUTPUT = 'Identity'       # (1, 63): x, y in crop pixels, z relative, per landmark
 PRESENCE_OUTPUT = 'Identity_1'   # (1, 1): probability that a hand is in the crop
 HANDEDNESS_OUTPUT = 'Identity_2'  # (1, 1): MediaPipe's 'Left' score (mirror convention)
-
-
-class HandLandmark(IntEnum):
-    """MediaPipe's 21 hand landmarks, in the model's order."""
-
-    WRIST = 0
-    THUMB_CMC = 1
-    THUMB_MCP = 2
-    THUMB_IP = 3
-    THUMB_TIP = 4
-    INDEX_MCP = 5
-    INDEX_PIP = 6
-    INDEX_DIP = 7
-    INDEX_TIP = 8
-    MIDDLE_MCP = 9
-    MIDDLE_PIP = 10
-    MIDDLE_DIP = 11
-    MIDDLE_TIP = 12
-    RING_MCP = 13
-    RING_PIP = 14
-    RING_DIP = 15
-    RING_TIP = 16
-    PINKY_MCP = 17
-    PINKY_PIP = 18
-    PINKY_DIP = 19
-    PINKY_TIP = 20
-
-
-class Handedness(IntEnum):
-    """Which of the person's own hands: their left is on the image's right when facing us."""
-
-    LEFT = 0
-    RIGHT = 1
 
 
 @dataclass
