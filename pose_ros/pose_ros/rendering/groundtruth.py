@@ -6,11 +6,14 @@ front of each cornea, and the centre of each ear (the mean of the vertices MakeH
 ear mask covers). A keypoint is visible when it is in the image and nothing but its own
 limb lies in front of it: the depth buffer there is no nearer than the keypoint minus
 the limb's radius.
+
+Beside the 17 body points, each hand has 21 points in MediaPipe's order (hands.py says
+which rig point each is), tested against the depth buffer the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -19,6 +22,7 @@ import numpy as np
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Keypoint
 from pose_ros.rendering.body import BODY_GROUP, EYE_GROUPS, Body
 from pose_ros.rendering.camera import project, to_camera
+from pose_ros.rendering.hands import HAND_RADIUS, SIDES, hand_points
 from pose_ros.rendering.skinning import PosedBody
 
 K = Keypoint
@@ -36,17 +40,29 @@ RADIUS = np.array([0.02, 0.015, 0.015, 0.03, 0.03, 0.09, 0.09, 0.07, 0.07, 0.06,
 
 
 @dataclass(frozen=True)
+class HandTruth:
+    """One hand's 21 points in MediaPipe's order; fields as in GroundTruth."""
+
+    points_3d: np.ndarray      # (21, 3)
+    points_2d: np.ndarray      # (21, 2)
+    visible: np.ndarray        # (21,)
+    in_image: np.ndarray       # (21,)
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     """One frame's truth. ``points_3d``: camera coordinates (OpenCV axes, metres).
 
     ``points_2d``: pixels. ``visible``: in the image and not hidden behind another part.
-    ``in_image``: projected inside the image at all.
+    ``in_image``: projected inside the image at all. ``hands``: 'left' and 'right' (the
+    person's own) to each hand's HandTruth; empty when the hands were not asked for.
     """
 
     points_3d: np.ndarray
     points_2d: np.ndarray
     visible: np.ndarray
     in_image: np.ndarray
+    hands: dict[str, HandTruth] = field(default_factory=dict)
 
 
 _FACE_CACHE: dict[tuple[int, str], dict[Keypoint, tuple[int, ...]]] = {}
@@ -98,16 +114,37 @@ def keypoints_world(body: Body, posed: PosedBody, assets: str) -> np.ndarray:
     return pts
 
 
-def ground_truth(world: np.ndarray, rotation: np.ndarray, centre: np.ndarray,
-                 intrinsics: np.ndarray, depth: np.ndarray) -> GroundTruth:
-    """Project world keypoints and test them against the rendered depth (metres)."""
+def hands_world(body: Body, posed: PosedBody) -> dict[str, np.ndarray]:
+    """Return each hand's 21 points (21, 3) in world coordinates, 'left' and 'right'."""
+    return {side: hand_points(body.rig.index, posed.heads, posed.tails, side)
+            for side in SIDES}
+
+
+def _observe(world: np.ndarray, radius: np.ndarray, rotation: np.ndarray,
+             centre: np.ndarray, intrinsics: np.ndarray, depth: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return camera points, pixels, visibility and in-image flags of world points."""
     cam = to_camera(world, rotation, centre)
     px = project(cam, intrinsics)
     h, w = depth.shape
     inside = np.isfinite(px).all(axis=1) & (px[:, 0] >= 0) & (px[:, 0] < w) \
         & (px[:, 1] >= 0) & (px[:, 1] < h)
-    visible = np.zeros(NUM_KEYPOINTS, bool)
+    visible = np.zeros(len(world), bool)
     for i in np.flatnonzero(inside):
         u, v = int(px[i, 0]), int(px[i, 1])
-        visible[i] = float(depth[v, u]) >= cam[i, 2] - RADIUS[i]
-    return GroundTruth(cam, px, visible, inside)
+        visible[i] = float(depth[v, u]) >= cam[i, 2] - radius[i]
+    return cam, px, visible, inside
+
+
+def ground_truth(world: np.ndarray, rotation: np.ndarray, centre: np.ndarray,
+                 intrinsics: np.ndarray, depth: np.ndarray,
+                 hands: dict[str, np.ndarray] | None = None) -> GroundTruth:
+    """Project world keypoints and test them against the rendered depth (metres).
+
+    ``hands`` (from hands_world) adds each hand's 21 points.
+    """
+    body = _observe(world, RADIUS, rotation, centre, intrinsics, depth)
+    hand_truth = {side: HandTruth(*_observe(points, HAND_RADIUS, rotation, centre,
+                                            intrinsics, depth))
+                  for side, points in (hands or {}).items()}
+    return GroundTruth(*body, hand_truth)

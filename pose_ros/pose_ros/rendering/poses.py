@@ -23,12 +23,15 @@ class PoseSpec:
     directions: dict[str, Direction] = field(default_factory=dict)
     bones: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     lift: float = 0.0
+    # The named hand shape of each hand ('left'/'right', the person's own), for labels:
+    # the shape itself is in ``bones`` (hands.hand_bones), so it blends like any bone.
+    hands: dict[str, str] = field(default_factory=dict)
 
     def with_defaults(self) -> PoseSpec:
         """Fill unset segments with the relaxed rest pose."""
         d = dict(REST_DIRECTIONS)
         d.update(self.directions)
-        return PoseSpec(d, dict(self.bones), self.lift)
+        return PoseSpec(d, dict(self.bones), self.lift, dict(self.hands))
 
     def to_pose(self, position: tuple[float, float] = (0.0, 0.0), facing: float = 0.0,
                 extra_lift: float = 0.0) -> Pose:
@@ -46,7 +49,10 @@ def blend(a: PoseSpec, b: PoseSpec, w: float) -> PoseSpec:
     bones = {k: tuple(x + (y - x) * w for x, y in zip(a.bones.get(k, zero),
                                                         b.bones.get(k, zero)))
              for k in set(a.bones) | set(b.bones)}
-    return PoseSpec(dirs, bones, a.lift + (b.lift - a.lift) * w)
+    # A hand's shape name is the one it is nearer to.
+    hands = {side: (a if w < 0.5 else b).hands.get(side, 'relaxed')
+             for side in set(a.hands) | set(b.hands)}
+    return PoseSpec(dirs, bones, a.lift + (b.lift - a.lift) * w, hands)
 
 
 def ease(w: float) -> float:

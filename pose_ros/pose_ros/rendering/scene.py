@@ -18,8 +18,9 @@ Example (``scenes/engage.scene``)::
 Statements: ``person``, ``camera``, ``room``, ``image`` (settings, key=value, each at
 most once), ``pose NAME [like=BASE] key=value...`` (defines a pose; keys are limb
 segments ``l_upperarm l_forearm r_upperarm r_forearm l_thigh l_shin r_thigh r_shin`` as
-``raise,forward`` degrees, ``bone.NAME=x,y,z`` Euler degrees, ``lift=metres``), then
-steps, each with a duration in seconds:
+``raise,forward`` degrees, ``bone.NAME=x,y,z`` Euler degrees, ``lift=metres``, and
+``l_hand=SHAPE``, ``r_hand=SHAPE`` or ``hands=SHAPE`` for both: relaxed, open_palm, fist,
+thumbs_up, pointing, pinch, see hands.py), then steps, each with a duration in seconds:
 
 * ``rest D`` / ``hold POSE D``: keep a pose, with a small idle sway;
 * ``move POSE D``: eased transition from the previous pose;
@@ -43,6 +44,7 @@ import re
 
 from pose_ros.rendering.body import Shape
 from pose_ros.rendering.camera import Camera
+from pose_ros.rendering.hands import hand_bones, hand_shape
 from pose_ros.rendering.look import COLOURS, SKIN_TONES, Outfit
 from pose_ros.rendering.poses import GESTURES, LIBRARY, PoseSpec
 from pose_ros.rendering.renderer import TEXTURES, Room
@@ -117,6 +119,7 @@ class Scene:
         return int(round(self.duration * self.effects.fps))
 
 
+_HAND_KEYS = {'hands': ('left', 'right'), 'l_hand': ('left',), 'r_hand': ('right',)}
 _STEP_KINDS = {'rest': 0, 'hold': 1, 'move': 1, 'swing': 2, 'walk': 0}
 _STEP_OPTIONS = {'label', 'facing', 'at', 'period', 'bounce', 'from', 'to'}
 # A comment starts at a '#' that begins the line or follows a blank (not '=#rrggbb').
@@ -259,6 +262,7 @@ def _pose(tokens: list[str], poses: dict[str, PoseSpec]) -> tuple[str, PoseSpec]
         raise ValueError(f'pose name {name!r} must be letters, digits and _')
     base = PoseSpec()
     directions, bones, lift = {}, {}, None
+    hands, hand_bone_angles = {}, {}
     for key, text in pairs:
         if key == 'like':
             if text not in poses:
@@ -271,11 +275,21 @@ def _pose(tokens: list[str], poses: dict[str, PoseSpec]) -> tuple[str, PoseSpec]
             bones[key[5:]] = _numbers(text, 3, key)
         elif key == 'lift':
             lift = _number(text, 'lift')
+        elif key in _HAND_KEYS:
+            shape = hand_shape(text)
+            for side in _HAND_KEYS[key]:
+                if side in hands:
+                    raise ValueError(f'the {side} hand is given by both hands= and '
+                                     f'{key[0]}_hand=')
+                hands[side] = shape.value
+                hand_bone_angles.update(hand_bones(shape, side))
         else:
             raise ValueError(f'unknown pose key {key!r}; known: like, lift, bone.NAME, '
-                             f'{", ".join(SEGMENTS)}')
-    spec = PoseSpec({**base.directions, **directions}, {**base.bones, **bones},
-                    base.lift if lift is None else lift)
+                             f'hands, l_hand, r_hand, {", ".join(SEGMENTS)}')
+    # A hand shape replaces the base pose's fingers; bone.NAME given here wins over both.
+    spec = PoseSpec({**base.directions, **directions},
+                    {**base.bones, **hand_bone_angles, **bones},
+                    base.lift if lift is None else lift, {**base.hands, **hands})
     return name, spec
 
 

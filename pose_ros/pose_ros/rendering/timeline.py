@@ -142,7 +142,7 @@ class Timeline:
         for seg, (dr, df) in _sway(t, self.scene.effects.seed).items():
             r, f = dirs[seg]
             dirs[seg] = (r + dr, f + df)
-        return PoseSpec(dirs, spec.bones, spec.lift)
+        return PoseSpec(dirs, spec.bones, spec.lift, spec.hands)
 
     def _walk(self, step: Step, local: float):
         (x0, z0), (x1, z1) = self._xy(step.option('from')), self._xy(step.option('to'))
