@@ -73,9 +73,11 @@ presence score):
   middle (PIP) and end (DIP) joints, the thumb at its own MCP and IP. From joint angles,
   so it does not depend on the hand's size or distance. "Index extended, others curled"
   is ``curl(right_hand, index)`` below 25 and the other fingers' curls above 50. In the
-  image a straight finger stays straight (0) from every side, while a curled one is
-  foreshortened: a fist seen square on (palm or knuckles to the camera) reads 60 to 120
-  instead of 90 or so; a finger pointing at the camera reads anything.
+  image a straight finger stays straight (0) from every side, while a curled one bending
+  toward or away from the camera is foreshortened: the tests' synthetic fists, 80 at each
+  joint, read 62 to 72 palm or back to the camera and 80 side on. A finger bent in a
+  plane through the camera shows each bend as 0 or 180, so one curled past 180 in all
+  (a fist's) never reads below 60. A straight finger pointing at the camera reads noise.
 * ``pointing(hand, finger)``: where the finger points, knuckle (MCP) to tip, in the torso
   frame as ``direction``: 0 = up along the torso, +90 = toward the person's own left, -90
   their right, +-180 down (it wraps there). ``pointing(right_hand, thumb)`` near 0 is a
