@@ -60,6 +60,49 @@ used: ``mid_shoulder`` and ``mid_hip``.
 A keypoint scoring below the minimum score is unknown, and so is every feature
 that needs it: the value is ``None``, never 0, so that a missed detection can
 never look like a pose.
+
+Hands (``Pose.hands``, 21 landmarks each) have features of their own. Their first argument
+is the hand, ``left_hand`` or ``right_hand`` (the person's own, as for the body); where a
+finger is named it is one of ``thumb``, ``index``, ``middle``, ``ring``, ``pinky``. Each is
+unknown when the person has no such hand (hands off, or not found) or when a landmark it
+needs scores below the minimum score (the hand model gives each landmark the hand's
+presence score):
+
+* ``curl(hand, finger)``: how bent the finger is, degrees, the mean of the bends at its
+  joints (0 = straight, 90 = every joint at a right angle): a finger at its knuckle (MCP),
+  middle (PIP) and end (DIP) joints, the thumb at its own MCP and IP. From joint angles,
+  so it does not depend on the hand's size or distance. "Index extended, others curled"
+  is ``curl(right_hand, index)`` below 25 and the other fingers' curls above 50. In the
+  image a straight finger stays straight (0) from every side, while a curled one bending
+  toward or away from the camera is foreshortened: the tests' synthetic fists, 80 at each
+  joint, read 62 to 72 palm or back to the camera and 80 side on. A finger bent in a
+  plane through the camera shows each bend as 0 or 180, so one curled past 180 in all
+  (a fist's) never reads below 60. A straight finger pointing at the camera reads noise.
+* ``pointing(hand, finger)``: where the finger points, knuckle (MCP) to tip, in the torso
+  frame as ``direction``: 0 = up along the torso, +90 = toward the person's own left, -90
+  their right, +-180 down (it wraps there). ``pointing(right_hand, thumb)`` near 0 is a
+  thumb up for the person whatever the camera's roll. Unknown when the finger is shorter
+  than ``MIN_POINTING_LENGTH`` hand lengths in the image (pointing at the camera: no
+  direction) and when the torso frame is.
+* ``palm(hand)``: the angle between the palm's outward normal and the camera, degrees,
+  0..180: 0 = palm square to the camera, 90 = edge on, 180 = back of the hand to the
+  camera. The normal is wrist->index knuckle x wrist->pinky knuckle, turned by which hand it
+  is (that cross product points out of a right palm and out of the back of a left hand, so
+  its sign in the image flips both between hands and between palm and back). With 3D
+  positions for those three landmarks it is measured in 3D, against the line from the palm
+  to the camera; else it is estimated from the image (``hand_shape.palm_facing_image``):
+  which side faces the camera is as reliable as the triangle's orientation, so not near
+  edge on, where a few pixels of landmark error turn the triangle over; the angle itself
+  follows the 3D one for a palm shaped like the rendered rig's: on the synthetic hands of
+  the tests, 13 degrees off the camera's axis and turned about their long axis, within 4
+  degrees from 40 to 140 and within 14 near 0 and 180 (where the arc cosine is steep: a
+  palm 10 % narrower or wider than the rig's reads about 25 when square on).
+* ``pinch(hand)``: the distance from the thumb tip to the index tip, in hand lengths.
+
+A hand length is the palm's length in the image, wrist to the middle finger's knuckle
+(MCP), or its knuckles' width (index to pinky MCP) over ``hand_shape.KNUCKLE_WIDTH`` where
+that is longer, so a hand whose fingers point at the camera keeps its size. Hand features
+use no 3D positions but ``palm``'s: a depth image does not resolve finger joints.
 """
 
 from __future__ import annotations
@@ -72,8 +115,11 @@ import re
 
 import numpy as np
 
+from pose_ros.core.hand import Handedness, HandLandmark, HandPose
 from pose_ros.core.keypoints import Keypoint, Pose
 from pose_ros.core.vectors import angle_between
+from pose_ros.gestures import hand_shape
+from pose_ros.gestures.hand_shape import FINGER_NAMES, FINGERS, HAND_SIZE, PALM
 
 # Torso length over shoulder width for an average adult facing the camera; only used
 # to size the body length when the hips are not visible.
@@ -95,10 +141,28 @@ FEATURE_KINDS: dict[str, tuple[int, str]] = {
     'elevation3d': (2, 'degrees'),
     'toward': (2, 'body'),
     'distance3d': (2, 'body'),
+    'curl': (2, 'degrees'),
+    'pointing': (2, 'degrees'),
+    'palm': (1, 'degrees'),
+    'pinch': (1, 'hand'),
 }
 # The kinds measured on 3D positions, unknown without them.
 KINDS_3D: frozenset[str] = frozenset({'angle3d', 'elevation3d', 'toward', 'distance3d'})
-UNITS: tuple[str, ...] = ('degrees', 'body', 'speed')
+# The kinds measured on a hand, and what each of their arguments names.
+HAND_KINDS: dict[str, tuple[str, ...]] = {
+    'curl': ('hand', 'finger'),
+    'pointing': ('hand', 'finger'),
+    'palm': ('hand',),
+    'pinch': ('hand',),
+}
+HANDS: dict[str, Handedness] = {'left_hand': Handedness.LEFT, 'right_hand': Handedness.RIGHT}
+HAND_NAMES: tuple[str, ...] = tuple(HANDS)
+# 'hand': hand lengths (pinch).
+UNITS: tuple[str, ...] = ('degrees', 'body', 'speed', 'hand')
+# pointing() needs the finger at least this long in the image, in hand lengths: an index
+# finger held straight is about 0.75, so this is one pointing within about 25 degrees of
+# the camera, whose direction in the image is noise.
+MIN_POINTING_LENGTH = 0.3
 # speed() compares a frame with the newest one at least this much older (s) ...
 SPEED_WINDOW_S = 0.2
 # ... when there is one at most this much older; else the speed is unknown.
@@ -130,10 +194,39 @@ class FeatureSpec:
     @property
     def keypoints(self) -> frozenset[Keypoint]:
         """COCO keypoints whose score decides whether the feature is known."""
+        if self.kind in HAND_KINDS:
+            return frozenset()
         out: set[Keypoint] = set()
         for p in self.points:
             out.update(_point_sources(p))
         return frozenset(out)
+
+    @property
+    def side(self) -> Handedness | None:
+        """Return the hand a hand feature measures; None for a body feature."""
+        return HANDS[self.points[0]] if self.kind in HAND_KINDS else None
+
+    @property
+    def hand_landmarks(self) -> tuple[HandLandmark, ...]:
+        """Landmarks of ``side`` the feature needs, in the order it reads them."""
+        if self.kind == 'curl':
+            return hand_shape.curl_chain(self.points[1])
+        if self.kind == 'pointing':
+            joints = FINGERS[self.points[1]]
+            base = joints[1] if self.points[1] == 'thumb' else joints[0]  # the MCP
+            return (base, joints[-1]) + HAND_SIZE
+        if self.kind == 'pinch':
+            return (HandLandmark.THUMB_TIP, HandLandmark.INDEX_TIP) + HAND_SIZE
+        if self.kind == 'palm':
+            return HAND_SIZE
+        return ()
+
+    @property
+    def hand_points(self) -> frozenset[tuple[Handedness, HandLandmark]]:
+        """(side, landmark) pairs whose score decides whether the feature is known."""
+        side = self.side
+        return frozenset() if side is None else frozenset((side, lm)
+                                                          for lm in self.hand_landmarks)
 
 
 def _point_sources(point: str) -> tuple[Keypoint, ...]:
@@ -156,16 +249,39 @@ def parse_feature(text: str) -> FeatureSpec:
         raise FeatureError(
             f'unknown feature {kind!r} in {text!r}; valid features: {", ".join(FEATURE_KINDS)}')
     points = tuple(p.strip().lower() for p in match.group(2).split(','))
+    if kind in HAND_KINDS:
+        return _parse_hand_feature(kind, points, text)
     arity = FEATURE_KINDS[kind][0]
     if len(points) != arity:
         raise FeatureError(
             f'feature {kind!r} takes {arity} keypoints, got {len(points)} in {text!r}')
     for p in points:
         if p not in POINT_NAMES:
+            hint = ''
+            if p in HANDS or p in FINGER_NAMES:
+                hint = (f'; hands and fingers are measured by the hand features '
+                        f'({", ".join(HAND_KINDS)}), e.g. curl(left_hand, index)')
             raise FeatureError(
-                f'unknown keypoint {p!r} in {text!r}; valid keypoints: {", ".join(POINT_NAMES)}')
+                f'unknown keypoint {p!r} in {text!r}; valid keypoints: {", ".join(POINT_NAMES)}'
+                + hint)
     if len(set(points)) != len(points):
         raise FeatureError(f'feature {text!r} uses the same keypoint twice')
+    return FeatureSpec(kind, points)
+
+
+def _parse_hand_feature(kind: str, points: tuple[str, ...], text: str) -> FeatureSpec:
+    roles = HAND_KINDS[kind]
+    example = f'{kind}({", ".join(("left_hand", "index")[:len(roles)])})'
+    if len(points) != len(roles):
+        wants = 'a hand and a finger' if len(roles) == 2 else 'a hand'
+        raise FeatureError(f'feature {kind!r} takes {wants}, e.g. {example}; got '
+                           f'{len(points)} argument{"s" if len(points) != 1 else ""} in {text!r}')
+    if points[0] not in HANDS:
+        raise FeatureError(f'unknown hand {points[0]!r} in {text!r}; valid hands: '
+                           f'{", ".join(HAND_NAMES)} (e.g. {example})')
+    if len(roles) == 2 and points[1] not in FINGERS:
+        raise FeatureError(f'unknown finger {points[1]!r} in {text!r}; valid fingers: '
+                           f'{", ".join(FINGER_NAMES)}')
     return FeatureSpec(kind, points)
 
 
@@ -194,6 +310,7 @@ class FeatureSet:
         else:
             self._xyz, self._known_3d = None, np.zeros_like(self._known)
         self._cache: dict[FeatureSpec, float | None] = {}
+        self._hands: dict[Handedness, HandPose] = {h.side: h for h in pose.hands}
         self._frame = self._torso_frame()
         self._frame_3d: tuple[np.ndarray, float] | None | bool = False  # False: not yet
 
@@ -211,6 +328,24 @@ class FeatureSet:
         if self._xyz is None or not all(self._known_3d[int(k)] for k in sources):
             return None
         return np.mean([self._xyz[int(k)] for k in sources], axis=0)
+
+    def hand_point(self, side: Handedness, landmark: HandLandmark) -> np.ndarray | None:
+        """Image position of one landmark of the person's ``side`` hand, or None when unknown."""
+        hand = self._hands.get(side)
+        if hand is None:
+            return None
+        x, y, score = (float(v) for v in hand.keypoints[int(landmark)])
+        if not (math.isfinite(x) and math.isfinite(y) and score >= self.min_score):
+            return None
+        return np.array([x, y])
+
+    def hand_position(self, side: Handedness, landmark: HandLandmark) -> np.ndarray | None:
+        """3D position (metres) of one hand landmark, or None without one or when it is unknown."""
+        hand = self._hands.get(side)
+        if hand is None or hand.positions is None or self.hand_point(side, landmark) is None:
+            return None
+        xyz = hand.positions[int(landmark)]
+        return xyz.copy() if np.isfinite(xyz).all() else None
 
     def _torso_frame_3d(self) -> tuple[np.ndarray, float] | None:
         """Return the 3D down axis (unit) and the torso length in metres; computed once."""
@@ -267,6 +402,8 @@ class FeatureSet:
             return self._speed(*spec.points)
         if spec.kind in KINDS_3D:
             return self._compute_3d(spec)
+        if spec.kind in HAND_KINDS:
+            return self._compute_hand(spec)
         pts = [self.point(p) for p in spec.points]
         if any(p is None for p in pts):
             return None
@@ -279,16 +416,48 @@ class FeatureSet:
         v = pts[1] - pts[0]
         if spec.kind == 'elevation':
             return angle_between(v, -up)   # the kinematics' shoulder and hip angles too
-        along_up, along_left = float(np.dot(v, up)), float(np.dot(v, left))
         if spec.kind == 'direction':
-            if math.hypot(along_up, along_left) <= _EPS:
-                return None
-            return math.degrees(math.atan2(along_left, along_up))
+            return self._direction(v)
+        along_up, along_left = float(np.dot(v, up)), float(np.dot(v, left))
         if spec.kind == 'up':
             return along_up / length
         if spec.kind == 'left':
             return along_left / length
         return math.hypot(along_up, along_left) / length
+
+    def _direction(self, v: np.ndarray) -> float | None:
+        """Return where image vector ``v`` points in the torso frame (see ``direction``)."""
+        if self._frame is None:
+            return None
+        up, left, _ = self._frame
+        along_up, along_left = float(np.dot(v, up)), float(np.dot(v, left))
+        if math.hypot(along_up, along_left) <= _EPS:
+            return None
+        return math.degrees(math.atan2(along_left, along_up))
+
+    def _compute_hand(self, spec: FeatureSpec) -> float | None:
+        side = spec.side
+        landmarks = spec.hand_landmarks
+        pts = [self.hand_point(side, lm) for lm in landmarks]
+        if any(p is None for p in pts):
+            return None
+        if spec.kind == 'curl':
+            return hand_shape.curl(np.array(pts))
+        at = dict(zip(landmarks, pts))
+        length = hand_shape.hand_length(*(at[lm] for lm in HAND_SIZE))
+        if length is None:
+            return None
+        if spec.kind == 'pinch':
+            return float(np.linalg.norm(pts[1] - pts[0])) / length
+        if spec.kind == 'pointing':
+            v = pts[1] - pts[0]
+            if float(np.linalg.norm(v)) < MIN_POINTING_LENGTH * length:
+                return None
+            return self._direction(v)
+        positions = [self.hand_position(side, lm) for lm in PALM]
+        if all(p is not None for p in positions):
+            return hand_shape.palm_facing_3d(side, *positions)
+        return hand_shape.palm_facing_image(side, *(at[lm] for lm in PALM), length)
 
     def _compute_3d(self, spec: FeatureSpec) -> float | None:
         pts = [self.position(p) for p in spec.points]
@@ -327,11 +496,22 @@ class FeatureSet:
             return None
         return float(np.hypot(*(now - then))) / self.past_dt
 
-    def mean_score(self, keypoints: frozenset[Keypoint] | set[Keypoint]) -> float:
-        """Mean detector score of some keypoints: the confidence reported with a gesture."""
-        if not keypoints:
+    def mean_score(self, keypoints: frozenset[Keypoint] | set[Keypoint],
+                   hand_points: frozenset[tuple[Handedness, HandLandmark]] = frozenset()
+                   ) -> float:
+        """Mean detector score of some keypoints: the confidence reported with a gesture.
+
+        ``hand_points`` (side, landmark) count too where the person has that hand; the
+        pose's own score when none of them is there.
+        """
+        scores = [float(self.pose.keypoints[int(k), 2]) for k in keypoints]
+        for side, landmark in sorted(hand_points):
+            hand = self._hands.get(side)
+            if hand is not None:
+                scores.append(float(hand.keypoints[int(landmark), 2]))
+        if not scores:
             return float(self.pose.score)
-        return float(np.mean([self.pose.keypoints[int(k), 2] for k in keypoints]))
+        return float(np.mean(scores))
 
 
 def compute_features(pose: Pose, min_score: float, past: FeatureSet | None = None,

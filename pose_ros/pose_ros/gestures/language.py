@@ -25,8 +25,10 @@ Layout (see config/gestures.yaml for a documented example)::
 
 A condition may carry its own ``hysteresis:`` number. Once a gesture is pending or
 held, thresholds are relaxed by the margin (``above: 150`` holds down to 140), so a
-value hovering at a threshold does not flap. Conditions on an unknown feature are
-unknown (three-valued logic), never true or false.
+value hovering at a threshold does not flap. Margins are given per unit of the features
+(``features.UNITS``): ``degrees``, ``body`` (body lengths), ``speed`` (body lengths per
+second) and ``hand`` (hand lengths, for ``pinch``); a unit without one has no margin.
+Conditions on an unknown feature are unknown (three-valued logic), never true or false.
 
 A proportional axis outputs 0 while the feature is on the ``zero`` side (the dead
 zone), ramps linearly to ``max`` at ``full`` and saturates there.
@@ -43,6 +45,7 @@ from typing import Union
 
 import yaml
 
+from pose_ros.core.hand import Handedness, HandLandmark
 from pose_ros.core.keypoints import Keypoint
 from pose_ros.gestures.features import UNITS, FeatureError, FeatureSet, FeatureSpec, parse_feature
 
@@ -188,6 +191,8 @@ class Gesture:
     description: str = ''
     keypoints: frozenset[Keypoint] = field(default_factory=frozenset)
     release_s: float = 0.1
+    # The hand landmarks (side, landmark) its features read: their scores join the confidence.
+    hand_points: frozenset[tuple[Handedness, HandLandmark]] = field(default_factory=frozenset)
 
     def evaluate(self, features: FeatureSet, latched: bool) -> bool | None:
         """Three-valued match; ``latched`` (already pending/held) relaxes by the margins."""
@@ -393,9 +398,10 @@ class _Parser:
         specs = condition.specs() + [
             a.feature for a in (command or {}).values() if isinstance(a, Proportional)]
         keypoints = frozenset(k for s in specs for k in s.keypoints)
+        hand_points = frozenset(p for s in specs for p in s.hand_points)
         gesture = Gesture(name, condition, min_score, hold, priority, command,
                           key_node.start_mark.line + 1, ' '.join(description.split()), keypoints,
-                          release)
+                          release, hand_points)
         self.current = None
         return gesture
 

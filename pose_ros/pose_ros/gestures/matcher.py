@@ -103,7 +103,8 @@ class GestureMatcher:
             # must not let an oscillating pose bridge the release time again and again.
             self.false_since_s = None
             self.last_true_s = stamp_s
-            self.confidence = features.mean_score(self.gesture.keypoints)
+            self.confidence = features.mean_score(self.gesture.keypoints,
+                                                  self.gesture.hand_points)
             self._update_axes(features)
             if self.state is MatchState.INACTIVE:
                 self.state, self.since_s = MatchState.PENDING, stamp_s
