@@ -4,6 +4,7 @@
     ros2 launch pose_ros bringup.launch.py source:=clip.mp4  # a recording, looped
     ros2 launch pose_ros bringup.launch.py --show-args       # every argument, described
     ros2 launch pose_ros bringup.launch.py rviz:=true        # and RViz 2 with pose_ros.rviz
+    ros2 launch pose_ros bringup.launch.py hands:=true       # and each person's hands
 
 With a camera driver already running, and a robot listening on /robot/cmd_vel:
 
@@ -49,6 +50,10 @@ ARGUMENTS = (
      None),
     ('model', 'blazepose_full', 'Pose model: a name from `fetch_model list` or a .tflite path.',
      None),
+    ('hands', 'false',
+     ("true: pose_node also finds each person's hands (21 keypoints each, in Person.hands); "
+      'it costs a hand model run per visible hand.'),
+     ['true', 'false']),
     ('camera_params', os.path.join(CONFIG, 'camera_node.yaml'),
      'Parameters file of camera_node.', None),
     ('pose_params', os.path.join(CONFIG, 'pose_node.yaml'),
@@ -134,7 +139,9 @@ def generate_launch_description() -> LaunchDescription:
                          ('camera/camera_info', camera_info)],
              **common()),
         Node(package='pose_ros', executable='pose_node', name='pose_node',
-             parameters=[arg('pose_params'), {'model': text('model')}],
+             parameters=[arg('pose_params'), {'model': text('model'),
+                                              'hands': ParameterValue(arg('hands'),
+                                                                      value_type=bool)}],
              remappings=[('camera/image_raw', arg('image'))],
              **common()),
         Node(package='pose_ros', executable='gesture_node', name='gesture_node',

@@ -34,12 +34,17 @@ def _bones() -> list[tuple[str, bool]]:
     return out
 
 
-def true_hand_pixels(film, posed, side: str) -> np.ndarray:
-    """Return the 21 true landmarks (21, 2) in pixels of the person's ``side`` ('L' or 'R')."""
+def true_hand_camera(film, posed, side: str) -> np.ndarray:
+    """Return the 21 true landmarks (21, 3) in camera coordinates (m) of ``side``'s hand."""
     rig = film.body.rig
     world = np.array([(posed.tails if tail else posed.heads)[rig.index[f'{bone}.{side}']]
                       for bone, tail in _bones()])
-    return project(to_camera(world, *film.extrinsics), film.scene.camera.intrinsics)
+    return to_camera(world, *film.extrinsics)
+
+
+def true_hand_pixels(film, posed, side: str) -> np.ndarray:
+    """Return the 21 true landmarks (21, 2) in pixels of the person's ``side`` ('L' or 'R')."""
+    return project(true_hand_camera(film, posed, side), film.scene.camera.intrinsics)
 
 
 def true_elbow_pixels(film, posed, side: str) -> np.ndarray:

@@ -5,7 +5,7 @@ import numpy as np
 from std_msgs.msg import Header
 
 from pose_ros.kinematics import PersonKinematics, Space
-from pose_ros_msgs.msg import Keypoint, Person, PersonArray
+from pose_ros_msgs.msg import Hand, Keypoint, Person, PersonArray
 
 STAMP = (1_700_000_123, 456_789_012)
 
@@ -26,6 +26,13 @@ def sample_person_array() -> PersonArray:
                 kp.position = Point(x=0.1, y=-0.2, z=1.5)
                 kp.has_position = True
             person.keypoints.append(kp)
+        if p == 1:  # the second person shows a right hand, one landmark with a position
+            hand = Hand(side=Hand.RIGHT, score=0.9375, handedness_score=0.8125)
+            for i in range(Hand.NUM_KEYPOINTS):
+                hand.keypoints.append(Keypoint(id=i, x=200.5 + i, y=100.25 - i, score=0.9375))
+            hand.keypoints[Hand.INDEX_TIP].position = Point(x=0.25, y=-0.5, z=1.25)
+            hand.keypoints[Hand.INDEX_TIP].has_position = True
+            person.hands.append(hand)
         msg.persons.append(person)
     return msg
 

@@ -11,9 +11,10 @@ LAUNCH_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'la
 
 # The arguments the issue specifies, and no others.
 DOCUMENTED = {'use_camera', 'source', 'image', 'model', 'camera_params', 'pose_params',
-              'gesture_params', 'gestures_file', 'cmd_vel', 'namespace', 'log_level', 'rviz'}
+              'gesture_params', 'gestures_file', 'cmd_vel', 'namespace', 'log_level', 'rviz',
+              'hands'}
 # Those whose values are fixed, with the values launch must accept (and no others).
-CHOICES = {'use_camera': ['true', 'false'], 'rviz': ['true', 'false'],
+CHOICES = {'use_camera': ['true', 'false'], 'rviz': ['true', 'false'], 'hands': ['true', 'false'],
            'log_level': ['debug', 'info', 'warn', 'error', 'fatal']}
 
 
@@ -64,3 +65,25 @@ def test_arguments_with_fixed_values_declare_their_choices():
         assert given == CHOICES.get(name), f'{name}: choices {given}'
         if given is not None:
             assert ast.literal_eval(default) in given, f'{name}: default not among its choices'
+
+
+def node_parameters(tree: ast.Module, executable: str) -> dict[str, ast.expr]:
+    """Return the inline parameters (the dict in ``parameters=[file, {...}]``) of a Node."""
+    (node,) = [call for call in ast.walk(tree) if isinstance(call, ast.Call)
+               and isinstance(call.func, ast.Name) and call.func.id == 'Node'
+               and any(k.arg == 'executable' and ast.literal_eval(k.value) == executable
+                       for k in call.keywords)]
+    (parameters,) = [k.value for k in node.keywords if k.arg == 'parameters']
+    (inline,) = [e for e in parameters.elts if isinstance(e, ast.Dict)]
+    return {ast.literal_eval(k): v for k, v in zip(inline.keys, inline.values)}
+
+
+def test_hands_reaches_pose_node_as_a_boolean():
+    # The argument is the text 'true' or 'false'; pose_node's parameter is a bool and refuses
+    # a string, so the value must be typed where it is passed.
+    value = node_parameters(parse(), 'pose_node')['hands']
+    assert isinstance(value, ast.Call) and value.func.id == 'ParameterValue'
+    (given,) = value.args
+    assert ast.unparse(given) == "arg('hands')"
+    assert {k.arg: ast.unparse(k.value) for k in value.keywords} == {'value_type': 'bool'}
+    assert ast.literal_eval(table(parse())['hands'][0]) == 'false'

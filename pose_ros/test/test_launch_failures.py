@@ -103,6 +103,7 @@ def test_a_node_that_cannot_start_takes_the_launch_down(frames, arguments, faili
     ('log_level', 'loud', "['debug', 'info', 'warn', 'error', 'fatal']"),
     ('use_camera', 'maybe', "['true', 'false']"),
     ('rviz', 'yes', "['true', 'false']"),
+    ('hands', 'yes', "['true', 'false']"),
 ])
 def test_an_argument_off_its_choices_stops_before_any_node(frames, name, value, choices):
     code, _, started, messages = launch(**{'source': frames, name: value})

@@ -6,7 +6,7 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
-from pose_ros_msgs.msg import Gesture, Keypoint, Person, PersonArray
+from pose_ros_msgs.msg import Gesture, Hand, Keypoint, Person, PersonArray
 
 PUBLISHER = """
 import time
@@ -50,7 +50,16 @@ def test_person_array_arrives_intact_from_another_process(rclpy_context, peer):
                 (sk.x, sk.y, sk.score, sk.has_position)
             assert (gk.position.x, gk.position.y, gk.position.z) == \
                 (sk.position.x, sk.position.y, sk.position.z)
+        assert len(g.hands) == len(s.hands)
+        for gh, sh in zip(g.hands, s.hands):
+            assert (gh.side, gh.score, gh.handedness_score) == \
+                (sh.side, sh.score, sh.handedness_score)
+            assert [(k.id, k.x, k.y, k.score, k.has_position, k.position.z)
+                    for k in gh.keypoints] == \
+                [(k.id, k.x, k.y, k.score, k.has_position, k.position.z) for k in sh.keypoints]
     assert got.persons[1].keypoints[0].has_position
+    assert got.persons[0].hands == [] and got.persons[1].hands[0].side == Hand.RIGHT
+    assert got.persons[1].hands[0].keypoints[Hand.INDEX_TIP].has_position
     assert got.persons[1].keypoints[0].position.z == pytest.approx(1.5)
     executor.shutdown()
     node.destroy_node()

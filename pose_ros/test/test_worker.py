@@ -135,17 +135,18 @@ def test_stats_take_starts_a_new_period():
     stats = FrameStats()
     stats.add_received(dropped=False)
     stats.add_received(dropped=True)
-    stats.add(0.001, 0.004, 0.006, persons=2)
-    stats.add(0.003, 0.006, 0.010, persons=1)
+    stats.add(0.001, 0.004, 0.006, persons=2, hands_s=0.002, hands=3)
+    stats.add(0.003, 0.006, 0.010, persons=1, hands_s=0.004, hands=2)
     stats.add_bad()
     period = stats.take()
     assert (period.received, period.dropped, period.processed, period.bad) == (2, 1, 2, 1)
-    assert period.persons == 1
+    assert (period.persons, period.hands) == (1, 2)   # the last frame's
     assert period.mean(period.infer_s) == pytest.approx(5.0)
+    assert period.mean(period.hands_s) == pytest.approx(3.0)
     assert period.mean(period.total_s) == pytest.approx(8.0)
     after = stats.take()
     assert (after.received, after.dropped, after.processed, after.bad) == (0, 0, 0, 0)
-    assert after.mean(after.total_s) == 0.0
+    assert after.mean(after.total_s) == after.mean(after.hands_s) == 0.0
     stats.add_received(dropped=True)
     stats.take()
     assert stats.dropped_total == 2

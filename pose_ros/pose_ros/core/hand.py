@@ -41,6 +41,20 @@ class HandLandmark(IntEnum):
 
 NUM_HAND_KEYPOINTS = len(HandLandmark)
 
+_L = HandLandmark
+# Bones drawn for a hand, as pairs of landmarks: MediaPipe's hand connections (the palm's
+# outline, then each finger from its base out).
+HAND_SKELETON: tuple[tuple[HandLandmark, HandLandmark], ...] = (
+    (_L.WRIST, _L.THUMB_CMC), (_L.WRIST, _L.INDEX_MCP), (_L.INDEX_MCP, _L.MIDDLE_MCP),
+    (_L.MIDDLE_MCP, _L.RING_MCP), (_L.RING_MCP, _L.PINKY_MCP), (_L.WRIST, _L.PINKY_MCP),
+    (_L.THUMB_CMC, _L.THUMB_MCP), (_L.THUMB_MCP, _L.THUMB_IP), (_L.THUMB_IP, _L.THUMB_TIP),
+    (_L.INDEX_MCP, _L.INDEX_PIP), (_L.INDEX_PIP, _L.INDEX_DIP), (_L.INDEX_DIP, _L.INDEX_TIP),
+    (_L.MIDDLE_MCP, _L.MIDDLE_PIP), (_L.MIDDLE_PIP, _L.MIDDLE_DIP),
+    (_L.MIDDLE_DIP, _L.MIDDLE_TIP),
+    (_L.RING_MCP, _L.RING_PIP), (_L.RING_PIP, _L.RING_DIP), (_L.RING_DIP, _L.RING_TIP),
+    (_L.PINKY_MCP, _L.PINKY_PIP), (_L.PINKY_PIP, _L.PINKY_DIP), (_L.PINKY_DIP, _L.PINKY_TIP),
+)
+
 
 class Handedness(IntEnum):
     """Which of the person's own hands: their left is on the image's right when facing us."""

@@ -9,6 +9,11 @@ of (joint-centre z - surface z at the joint's pixel), divided by the person's to
 run time the torso length is estimated from the image: the shoulder-to-hip-midpoint distance
 in pixels (or the shoulder width times 1.3) times the torso depth over the focal length.
 A person without a usable torso gets ``DEFAULT_TORSO_M`` (an adult's).
+
+Hand landmarks (``lift_hands``) are the skin surface at their pixels, with no offset to
+the joint centre: on the one rendered scene measured (test_pose_node_hands: palms to the
+camera at 1.4 m) the skin lay a median 10 mm in front of the rig's hand joints, about half
+a finger's thickness; one scene is not enough to pin an offset per landmark.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose_ros.core.hand import NUM_HAND_KEYPOINTS
 from pose_ros.core.keypoints import NUM_KEYPOINTS
 from pose_ros.depth.camera import PinholeCamera
 from pose_ros.depth.image import DepthImage
-from pose_ros.depth.sampling import surface_depths, torso_depth
+from pose_ros.depth.sampling import hand_surface_depths, surface_depths, torso_depth
 
 # Joint centre behind the visible surface, in torso lengths, COCO order: left and right
 # averaged from `bench_depth.py --offsets` (12 bodies, 10 poses, 1.5 to 4 m; in metres the
@@ -73,6 +79,25 @@ def lift_keypoints(keypoints: np.ndarray, depth: DepthImage, camera: PinholeCame
     torso_m = torso_metres(torso_px, ref, camera)
     z = surface + (SURFACE_TO_JOINT[None, :] * torso_m[:, None] if correct_surface else 0.0)
     rays = camera.rays(kp[:, :, :2].reshape(-1, 2)).reshape(kp.shape[0], NUM_KEYPOINTS, 2)
-    points = np.concatenate([rays * z[:, :, None], z[:, :, None]], axis=2)
-    valid = np.isfinite(points).all(axis=2)
-    return Positions(np.where(valid[:, :, None], points, 0.0), valid, ref, torso_m)
+    points, valid = _points(rays, z)
+    return Positions(points, valid, ref, torso_m)
+
+
+def _points(rays: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return points (..., 3) on ``rays`` (..., 2) at depths ``z`` (...), and which are valid."""
+    points = np.concatenate([rays * z[..., None], z[..., None]], axis=-1)
+    valid = np.isfinite(points).all(axis=-1)
+    return np.where(valid[..., None], points, 0.0), valid
+
+
+def lift_hands(hands: np.ndarray, reference: np.ndarray, depth: DepthImage,
+               camera: PinholeCamera, min_score: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the skin points (H, 21, 3) in metres of hand landmarks and which are valid.
+
+    ``hands`` (H, 21, 3): x, y, score; ``reference`` (H,): the torso depth of each hand's
+    person (``Positions.torso_depth_m``), which tells the person's hand from the wall behind.
+    """
+    kp = np.asarray(hands, dtype=np.float64).reshape(-1, NUM_HAND_KEYPOINTS, 3)
+    z = hand_surface_depths(depth, kp, min_score, reference)
+    rays = camera.rays(kp[:, :, :2].reshape(-1, 2)).reshape(kp.shape[0], NUM_HAND_KEYPOINTS, 2)
+    return _points(rays, z)

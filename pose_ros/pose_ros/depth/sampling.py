@@ -17,14 +17,17 @@ neighbours differ by more than the noise allows at that distance, and one cluste
   hand gets no depth rather than the hand's); the limbs and the head the nearest cluster to
   the camera (a wrist in front of the torso is in front of it).
 
-Its median is the surface depth. Everything is done for all keypoints of all persons at once
-with numpy, so six people cost a fraction of a millisecond (benchmarks/bench_depth.py).
+Its median is the surface depth. Hand landmarks (``hand_surface_depths``) are chosen as the
+limbs are, against their person's torso depth, in smaller windows. Everything is done for
+all keypoints of all persons at once with numpy, so six people cost a fraction of a
+millisecond (benchmarks/bench_depth.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from pose_ros.core.hand import NUM_HAND_KEYPOINTS
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Keypoint
 from pose_ros.depth.image import DepthImage
 
@@ -137,6 +140,39 @@ def torso_depth(depth: DepthImage, keypoints: np.ndarray, min_score: float
     return np.where(ok, ref, np.nan), torso_len
 
 
+def _choose(median: np.ndarray, count: np.ndarray, n_valid: np.ndarray, ref: np.ndarray,
+            torso_joint: np.ndarray) -> np.ndarray:
+    """Return each window's surface depth (N,) from its clusters (NaN: none is the person's).
+
+    ``ref`` (N,): the person's torso depth per window; ``torso_joint`` (N,): the window is a
+    shoulder's or hip's.
+    """
+    ref = ref[:, None]
+    torso_joint = torso_joint[:, None]
+    known = np.isfinite(ref)
+    big = (count >= MIN_CLUSTER) & (count >= MIN_CLUSTER_SHARE * n_valid[:, None])
+    near_person = (median <= ref + BEHIND_M) & (median >= ref - FRONT_M)
+    near_person &= ~torso_joint | (np.abs(median - ref) <= TORSO_SPREAD_M)
+    eligible = big & np.where(known, near_person, True)
+    # Torso joints: the cluster nearest the torso depth; the others: the nearest one to the
+    # camera; without a reference, the largest cluster.
+    cost = np.where(torso_joint & known, np.abs(median - ref),
+                    np.where(known, median, -count.astype(np.float64)))
+    cost = np.where(eligible, cost, np.inf)
+    choice = np.argmin(cost, axis=1)
+    out = np.take_along_axis(median, choice[:, None], axis=1)[:, 0]
+    return np.where(np.isfinite(np.take_along_axis(cost, choice[:, None], axis=1)[:, 0]),
+                    out, np.nan)
+
+
+def _usable(depth: DepthImage, px: np.ndarray, scores: np.ndarray, min_score: float
+            ) -> np.ndarray:
+    """Return which points (N,) may get a depth: scored enough, finite, inside the image."""
+    h, w = depth.data.shape
+    inside = (px[:, 0] > -0.5) & (px[:, 0] < w - 0.5) & (px[:, 1] > -0.5) & (px[:, 1] < h - 0.5)
+    return (scores >= min_score) & np.isfinite(px).all(axis=1) & inside
+
+
 def surface_depths(depth: DepthImage, keypoints: np.ndarray, min_score: float,
                    reference: np.ndarray | None = None, torso_px: np.ndarray | None = None
                    ) -> np.ndarray:
@@ -155,24 +191,28 @@ def surface_depths(depth: DepthImage, keypoints: np.ndarray, min_score: float,
                       MAX_SPACING).astype(np.int64)
     px = kp[:, :, :2].reshape(-1, 2)
     z = read_windows(depth, px, np.repeat(spacing, NUM_KEYPOINTS))
-    median, count, n_valid = clusters(z)
-    ref = np.repeat(reference, NUM_KEYPOINTS)[:, None]
-    known = np.isfinite(ref)
-    big = (count >= MIN_CLUSTER) & (count >= MIN_CLUSTER_SHARE * n_valid[:, None])
-    near_person = (median <= ref + BEHIND_M) & (median >= ref - FRONT_M)
-    torso_joint = np.tile(_TORSO_MASK, p)[:, None]
-    near_person &= ~torso_joint | (np.abs(median - ref) <= TORSO_SPREAD_M)
-    eligible = big & np.where(known, near_person, True)
-    # Torso joints: the cluster nearest the torso depth; the others: the nearest one to the
-    # camera; without a reference, the largest cluster.
-    cost = np.where(torso_joint & known, np.abs(median - ref),
-                    np.where(known, median, -count.astype(np.float64)))
-    cost = np.where(eligible, cost, np.inf)
-    choice = np.argmin(cost, axis=1)
-    out = np.take_along_axis(median, choice[:, None], axis=1)[:, 0]
-    out = np.where(np.isfinite(np.take_along_axis(cost, choice[:, None], axis=1)[:, 0]),
-                   out, np.nan)
-    found = (kp[:, :, 2] >= min_score).reshape(-1) & np.isfinite(px).all(axis=1)
-    h, w = depth.data.shape
-    inside = (px[:, 0] > -0.5) & (px[:, 0] < w - 0.5) & (px[:, 1] > -0.5) & (px[:, 1] < h - 0.5)
-    return np.where(found & inside, out, np.nan).reshape(p, NUM_KEYPOINTS)
+    out = _choose(*clusters(z), np.repeat(reference, NUM_KEYPOINTS), np.tile(_TORSO_MASK, p))
+    found = _usable(depth, px, kp[:, :, 2].reshape(-1), min_score)
+    return np.where(found, out, np.nan).reshape(p, NUM_KEYPOINTS)
+
+
+def hand_surface_depths(depth: DepthImage, hands: np.ndarray, min_score: float,
+                        reference: np.ndarray) -> np.ndarray:
+    """Return (H, 21) depths in metres of the skin at each hand landmark (NaN: none).
+
+    ``hands``: (H, 21, 3) x, y, score; ``reference`` (H,): the torso depth of the person
+    each hand belongs to (``torso_depth``; NaN when unknown). Chosen as for the body's limbs:
+    the nearest cluster to the camera that can be the person's, so the wall seen between the
+    fingers is not taken. The windows have the smallest spacing (1 px, 7x7 px in all): a
+    finger is only a few pixels wide.
+    """
+    kp = np.asarray(hands, dtype=np.float64).reshape(-1, NUM_HAND_KEYPOINTS, 3)
+    n = kp.shape[0]
+    if n == 0:
+        return np.zeros((0, NUM_HAND_KEYPOINTS))
+    px = kp[:, :, :2].reshape(-1, 2)
+    z = read_windows(depth, np.nan_to_num(px), np.ones(len(px), np.int64))
+    out = _choose(*clusters(z), np.repeat(np.asarray(reference, np.float64), NUM_HAND_KEYPOINTS),
+                  np.zeros(len(px), bool))
+    found = _usable(depth, px, kp[:, :, 2].reshape(-1), min_score)
+    return np.where(found, out, np.nan).reshape(n, NUM_HAND_KEYPOINTS)

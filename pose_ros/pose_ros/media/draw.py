@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from pose_ros.core.geometry import check_rgb
+from pose_ros.core.hand import HAND_SKELETON, Handedness, HandPose
 from pose_ros.core.keypoints import SKELETON, Keypoint, Pose
 
 # RGB colours.
@@ -62,10 +63,11 @@ def _point(x: float, y: float) -> tuple[int, int] | None:
 
 def draw_poses(image: np.ndarray, poses: Sequence[Pose], min_score: float = MIN_DRAW_SCORE,
                color_order: str = 'rgb') -> None:
-    """Draw skeletons, joints, boxes and track ids of ``poses`` onto ``image`` in place.
+    """Draw skeletons, joints, hands, boxes and track ids of ``poses`` onto ``image`` in place.
 
     A limb is drawn only when both of its joints score at least ``min_score``, so
-    guessed joints (which models place somewhere plausible) do not look detected.
+    guessed joints (which models place somewhere plausible) do not look detected; the same
+    holds for each hand's bones (MediaPipe's hand connections) and 21 points.
     ``color_order`` is the channel order of ``image``: 'rgb' or 'bgr'.
     """
     if color_order not in ('rgb', 'bgr'):
@@ -89,6 +91,8 @@ def draw_poses(image: np.ndarray, poses: Sequence[Pose], min_score: float = MIN_
             colour = (_LEFT if k in _LEFT_POINTS else _RIGHT if k in _RIGHT_POINTS
                       else _CENTRE)
             cv2.circle(image, p, radius, _order(colour, color_order), -1, cv2.LINE_AA)
+        for hand in pose.hands:
+            _draw_hand(image, hand, min_score, color_order, thickness)
         x0, y0, x1, y1 = pose.box
         if x1 > x0 and y1 > y0:
             p0, p1 = _point(x0, y0), _point(x1, y1)
@@ -99,6 +103,22 @@ def draw_poses(image: np.ndarray, poses: Sequence[Pose], min_score: float = MIN_
                     org = (p0[0] + 2, max(p0[1] - 4, 12))
                     cv2.putText(image, label, org, cv2.FONT_HERSHEY_SIMPLEX, 0.45,
                                 _order(_BOX, color_order), 1, cv2.LINE_AA)
+
+
+def _draw_hand(image: np.ndarray, hand: HandPose, min_score: float, color_order: str,
+               thickness: int) -> None:
+    """Draw one hand's bones and 21 points in its side's colour, thinner than the body."""
+    colour = _order(_LEFT if hand.side is Handedness.LEFT else _RIGHT, color_order)
+    pts = [_point(float(x), float(y)) if s >= min_score else None
+           for x, y, s in hand.keypoints]
+    line = max(1, thickness // 2)
+    for a, b in HAND_SKELETON:
+        pa, pb = pts[int(a)], pts[int(b)]
+        if pa is not None and pb is not None:
+            cv2.line(image, pa, pb, colour, line, cv2.LINE_AA)
+    for p in pts:
+        if p is not None:
+            cv2.circle(image, p, line + 1, colour, -1, cv2.LINE_AA)
 
 
 def draw_text_lines(image: np.ndarray, lines: Sequence[str],

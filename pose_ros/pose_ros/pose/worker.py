@@ -23,15 +23,16 @@ class FrameStats:
     """Counters for one reporting period; ``take`` hands them over and starts afresh.
 
     ``received`` and ``dropped`` (a newer frame replaced it before work began) are counted by
-    the worker; ``processed`` (with its stage times and person count) and ``bad`` by the work
-    done on each frame, through ``add`` and ``add_bad``. The worker counts a frame whose work
-    raised as bad. ``dropped_total`` sums the drops of every period taken so far.
+    the worker; ``processed`` (with its stage times, and the person and hand counts of the
+    last frame) and ``bad`` by the work done on each frame, through ``add`` and ``add_bad``.
+    The worker counts a frame whose work raised as bad. ``dropped_total`` sums the drops of
+    every period taken so far.
     """
 
     def __init__(self) -> None:
         self.received = self.dropped = self.bad = self.processed = self.persons = 0
-        self.dropped_total = 0
-        self.convert_s = self.infer_s = self.total_s = 0.0
+        self.hands = self.dropped_total = 0
+        self.convert_s = self.infer_s = self.hands_s = self.total_s = 0.0
         self._guard = threading.Lock()
 
     def add_received(self, dropped: bool) -> None:
@@ -40,14 +41,16 @@ class FrameStats:
             self.dropped += int(dropped)
 
     def add(self, convert_s: float = 0.0, infer_s: float = 0.0, total_s: float = 0.0,
-            persons: int = 0) -> None:
+            persons: int = 0, hands_s: float = 0.0, hands: int = 0) -> None:
         """Count one processed frame and the time its stages took (seconds)."""
         with self._guard:
             self.processed += 1
             self.convert_s += convert_s
             self.infer_s += infer_s
+            self.hands_s += hands_s
             self.total_s += total_s
             self.persons = persons
+            self.hands = hands
 
     def add_bad(self) -> None:
         with self._guard:
@@ -65,7 +68,7 @@ class FrameStats:
             self.dropped_total += self.dropped
             out.dropped_total = self.dropped_total
             self.received = self.dropped = self.bad = self.processed = 0
-            self.convert_s = self.infer_s = self.total_s = 0.0
+            self.convert_s = self.infer_s = self.hands_s = self.total_s = 0.0
             return out
 
 

@@ -24,6 +24,7 @@ from pose_ros.depth import (
     PinholeCamera,
     StampPairer,
     depth_from_fields,
+    lift_hands,
     lift_keypoints,
 )
 from pose_ros.depth.pairing import OVERFLOW, PASSED, Paired
@@ -162,8 +163,20 @@ class DepthInput:
         pos = lift_keypoints(kp, depth, camera, self.min_score)
         for person, points, valid in zip(msg.persons, pos.points.tolist(),
                                          pos.valid.tolist()):
-            for k, p, ok in zip(person.keypoints, points, valid):
-                if ok:
-                    k.position.x, k.position.y, k.position.z = p
-                    k.has_position = True
+            _set_positions(person.keypoints, points, valid)
+        hands = [(hand, i) for i, person in enumerate(msg.persons) for hand in person.hands]
+        if hands:
+            hand_kp = np.array([[(k.x, k.y, k.score) for k in hand.keypoints]
+                                for hand, _ in hands], dtype=np.float64)
+            points, valid = lift_hands(hand_kp, pos.torso_depth_m[[i for _, i in hands]],
+                                       depth, camera, self.min_score)
+            for (hand, _), p, ok in zip(hands, points.tolist(), valid.tolist()):
+                _set_positions(hand.keypoints, p, ok)
         return True
+
+
+def _set_positions(keypoints: list, points: list, valid: list) -> None:
+    for k, p, ok in zip(keypoints, points, valid):
+        if ok:
+            k.position.x, k.position.y, k.position.z = p
+            k.has_position = True

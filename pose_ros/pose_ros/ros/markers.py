@@ -13,20 +13,22 @@ from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.viz import Body, MarkerUpdate, Shape
 
 _TYPES = {Shape.LINES: Marker.LINE_LIST, Shape.SPHERES: Marker.SPHERE_LIST,
-          Shape.TEXT: Marker.TEXT_VIEW_FACING}
+          Shape.TEXT: Marker.TEXT_VIEW_FACING, Shape.HAND_LINES: Marker.LINE_LIST,
+          Shape.HAND_SPHERES: Marker.SPHERE_LIST}
 
 
 def poses_to_bodies(poses: Iterable[Pose]) -> list[Body]:
-    """Take the 3D joints of each pose (``Pose.positions``; a NaN row has none)."""
+    """Take the 3D joints of each pose and its hands (``positions``; a NaN row has none)."""
     bodies = []
     for pose in poses:
+        hands = tuple(h.positions for h in pose.hands if h.positions is not None)
         if pose.positions is None:
             bodies.append(Body(int(pose.track_id), np.zeros((NUM_KEYPOINTS, 3)),
-                               np.zeros(NUM_KEYPOINTS, dtype=bool)))
+                               np.zeros(NUM_KEYPOINTS, dtype=bool), hands))
             continue
         valid = np.isfinite(pose.positions).all(axis=1)
         bodies.append(Body(int(pose.track_id), np.where(valid[:, None], pose.positions, 0.0),
-                           valid))
+                           valid, hands))
     return bodies
 
 
@@ -52,7 +54,7 @@ def update_to_msg(update: MarkerUpdate, header: Header) -> MarkerArray:
             m.points = [Point(x=x, y=y, z=z) for x, y, z in spec.points]
             # LINE_LIST: scale.x is the line width; SPHERE_LIST: scale is each sphere's size.
             m.scale.x = spec.scale
-            if spec.shape is Shape.SPHERES:
+            if _TYPES[spec.shape] == Marker.SPHERE_LIST:
                 m.scale.y = m.scale.z = spec.scale
         markers.append(m)
     return MarkerArray(markers=markers)

@@ -12,9 +12,11 @@ from geometry_msgs.msg import Point
 import numpy as np
 from std_msgs.msg import Header
 
+from pose_ros.core.hand import NUM_HAND_KEYPOINTS, Handedness, HandPose
 from pose_ros.core.keypoints import NUM_KEYPOINTS, Pose
 from pose_ros.kinematics import NUM_JOINTS, PersonKinematics, Space
 from pose_ros_msgs.msg import (
+    Hand,
     JointAngle,
     Keypoint,
     KinematicsArray,
@@ -25,23 +27,65 @@ from pose_ros_msgs.msg import PersonKinematics as PersonKinematicsMsg
 
 # The ids never change: build them once instead of per keypoint per frame.
 _IDS = range(NUM_KEYPOINTS)
+_HAND_IDS = range(NUM_HAND_KEYPOINTS)
+_SIDES = {int(s) for s in Handedness}
+
+
+def _keypoints(ids: range, keypoints: np.ndarray, positions: np.ndarray | None
+               ) -> list[Keypoint]:
+    """Keypoint messages of (N, 3) x, y, score; rows with finite positions get one."""
+    out = [Keypoint(id=i, x=x, y=y, score=s) for i, (x, y, s) in zip(ids, keypoints.tolist())]
+    if positions is not None:
+        for i in np.flatnonzero(np.isfinite(positions).all(axis=1)):
+            x, y, z = (float(v) for v in positions[i])
+            out[i].position = Point(x=x, y=y, z=z)
+            out[i].has_position = True
+    return out
+
+
+def _read_keypoints(keypoints: Sequence[Keypoint], count: int
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Place keypoint messages by id: (count, 3) x, y, score and positions (None: none).
+
+    Messages may come from other publishers than our pose node, so a keypoint is placed by its
+    id, not its position in the list, and unknown ids are ignored rather than trusted.
+    """
+    kp = np.zeros((count, 3), dtype=np.float32)
+    positions = np.full((count, 3), np.nan)
+    for k in keypoints:
+        if k.id < count:
+            kp[k.id] = (k.x, k.y, k.score)
+            if k.has_position:
+                positions[k.id] = (k.position.x, k.position.y, k.position.z)
+    # No position at all (no depth): None, as the models give it, rather than all NaN.
+    has_any = bool(np.isfinite(positions).all(axis=1).any())
+    return kp, positions if has_any else None
+
+
+def hand_to_msg(hand: HandPose) -> Hand:
+    """Build one Hand; landmarks with a finite ``hand.positions`` row get ``has_position``."""
+    return Hand(side=int(hand.side), score=float(hand.score),
+                handedness_score=float(hand.handedness_score),
+                keypoints=_keypoints(_HAND_IDS, hand.keypoints, hand.positions))
+
+
+def msg_to_hand(msg: Hand) -> HandPose | None:
+    """Turn a Hand back into a HandPose; None for a side this version does not know."""
+    if msg.side not in _SIDES:
+        return None
+    kp, positions = _read_keypoints(msg.keypoints, NUM_HAND_KEYPOINTS)
+    return HandPose(Handedness(msg.side), kp, float(msg.score), float(msg.handedness_score),
+                    positions)
 
 
 def pose_to_person(pose: Pose) -> Person:
     """Build one Person; joints with a finite ``pose.positions`` row get ``has_position``."""
-    kp = pose.keypoints.tolist()
-    person = Person(
+    return Person(
         id=int(pose.track_id), score=float(pose.score),
         x_min=float(pose.box[0]), y_min=float(pose.box[1]),
         x_max=float(pose.box[2]), y_max=float(pose.box[3]),
-        keypoints=[Keypoint(id=i, x=x, y=y, score=s) for i, (x, y, s) in zip(_IDS, kp)])
-    if pose.positions is not None:
-        known = np.isfinite(pose.positions).all(axis=1)
-        for i in np.flatnonzero(known):
-            x, y, z = (float(v) for v in pose.positions[i])
-            person.keypoints[i].position = Point(x=x, y=y, z=z)
-            person.keypoints[i].has_position = True
-    return person
+        keypoints=_keypoints(_IDS, pose.keypoints, pose.positions),
+        hands=[hand_to_msg(h) for h in sorted(pose.hands, key=lambda h: h.side)])
 
 
 def poses_to_msg(poses: Sequence[Pose], header: Header, width: int, height: int,
@@ -55,24 +99,20 @@ def person_to_pose(person: Person) -> Pose:
     """Turn a Person back into a Pose; missing or out-of-order keypoints get score 0.
 
     Keypoints with ``has_position`` fill ``Pose.positions`` (NaN for the others); a person
-    with none gets ``positions`` None.
-
-    Messages may come from other publishers than our pose node, so a keypoint is placed by its
-    id, not its position in the list, and unknown ids are ignored rather than trusted.
+    with none gets ``positions`` None. Hands likewise (landmarks by id); a hand of an unknown
+    side, or a second hand of one side (only the first is kept), is dropped rather than
+    trusted.
     """
-    kp = np.zeros((NUM_KEYPOINTS, 3), dtype=np.float32)
-    positions = np.full((NUM_KEYPOINTS, 3), np.nan)
-    for k in person.keypoints:
-        if k.id < NUM_KEYPOINTS:
-            kp[k.id] = (k.x, k.y, k.score)
-            if k.has_position:
-                positions[k.id] = (k.position.x, k.position.y, k.position.z)
-    # No position at all (no depth): None, as the models give it, rather than all NaN.
-    has_any = bool(np.isfinite(positions).all(axis=1).any())
+    kp, positions = _read_keypoints(person.keypoints, NUM_KEYPOINTS)
+    hands: dict[Handedness, HandPose] = {}
+    for msg in person.hands:
+        hand = msg_to_hand(msg)
+        if hand is not None:
+            hands.setdefault(hand.side, hand)
     return Pose(keypoints=kp, score=float(person.score),
                 box=(float(person.x_min), float(person.y_min),
                      float(person.x_max), float(person.y_max)),
-                track_id=int(person.id), positions=positions if has_any else None)
+                track_id=int(person.id), positions=positions, hands=tuple(hands.values()))
 
 
 def msg_to_poses(msg: PersonArray) -> list[Pose]:

@@ -13,10 +13,12 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros.core.throttle import KeyedThrottle
+from pose_ros.hands import HandEstimator, HandEstimatorOptions
+from pose_ros.hands.persons import attach_hands
 from pose_ros.kinematics import KinematicsTracker
 from pose_ros.media.draw import MIN_DRAW_SCORE, draw_poses
 from pose_ros.media.image import ImageFormatError, image_msg_to_rgb, rgb_to_image_data
-from pose_ros.models.registry import DEFAULT_MODEL, ModelError
+from pose_ros.models.registry import DEFAULT_HAND_MODEL, DEFAULT_MODEL, REGISTRY, ModelError
 from pose_ros.pose.estimator import PoseEstimator
 from pose_ros.pose.families import DEFAULT_MIN_PERSON_SCORE, UnsupportedModelError
 from pose_ros.pose.options import MODEL_TYPES
@@ -40,6 +42,8 @@ IMAGE_TOPIC = 'camera/image_raw'
 FAMILY_DEFAULT = -1.0
 # Seconds between repeats of the same "no image" warning.
 SILENCE_REPEAT_S = 10.0
+# The registered hand models hands_model may name.
+HAND_MODELS = tuple(name for name, spec in REGISTRY.items() if spec.kind == 'hands')
 
 
 def person_score_option(value: float) -> float | None:
@@ -114,6 +118,16 @@ PARAMS = (
                  'without 3D positions.', minimum=0.0, maximum=2.0, read_only=True),
     params.Param('depth_min_score', 0.5,
                  'Keypoints scoring below this get no 3D position.', minimum=0.0, maximum=1.0),
+    params.Param('hands', False,
+                 "Also find each person's hands (21 keypoints each, in Person.hands) from their "
+                 'arms, with the hand landmark model: it costs inference per visible hand.',
+                 read_only=True),
+    params.Param('hands_model', DEFAULT_HAND_MODEL,
+                 'The hand model with hands on: full is more accurate, lite cheaper.',
+                 choices=HAND_MODELS, read_only=True),
+    params.Param('hands_min_score', HandEstimatorOptions().min_presence,
+                 "Hands whose presence (the hand model's score) is below this are not "
+                 'reported.', minimum=0.0, maximum=1.0, read_only=True),
     params.Param('image_timeout', 3.0,
                  'Warn when no image has arrived for this many seconds.', minimum=0.1),
     params.Param('diagnostics_period', 1.0, 'Seconds between /diagnostics reports.',
@@ -143,6 +157,9 @@ class PoseNode(Node):
             smoothing=p['smoothing'], smoothing_min_cutoff=p['smoothing_min_cutoff'],
             smoothing_beta=p['smoothing_beta'])
         self._model_name = self._estimator.model_name
+        self._hands = HandEstimator(HandEstimatorOptions(
+            model=p['hands_model'], num_threads=p['num_threads'],
+            min_presence=p['hands_min_score'])) if p['hands'] else None
         self._bridge = CvBridge() if CvBridge is not None else None
         self._depth: DepthInput | None = None
         params.on_set(self, PARAMS, lambda: self._params, self._apply_params)
@@ -180,7 +197,9 @@ class PoseNode(Node):
         self.create_timer(1.0, self._watch_input)
         self.get_logger().info(
             f'{self._model_name} ({self._estimator.family}, min_person_score '
-            f'{self._estimator.min_person_score}) ready; listening on '
+            f'{self._estimator.min_person_score}'
+            + (f", hands with {p['hands_model']}" if self._hands is not None else '')
+            + ') ready; listening on '
             f'{self._image_sub.topic_name}'
             + (f' with depth from {self._depth.depth_sub.topic_name} and '
                f'{self._depth.info_sub.topic_name}' if self._depth is not None else '')
@@ -239,6 +258,8 @@ class PoseNode(Node):
             if text is not None:
                 self.get_logger().warning(text)
             self._estimator.reset()
+            if self._hands is not None:
+                self._hands.reset()
         self._last_size = size
         converted = time.perf_counter()
         stamp = stamp_to_seconds(msg.header.stamp)
@@ -250,23 +271,32 @@ class PoseNode(Node):
                                     'image with its capture time')
             if text is not None:
                 self.get_logger().warning(text)
+        hands_s, hands = 0.0, 0
         try:
             result = self._estimator.estimate(rgb, stamp or time.time())
+            poses = result.poses
+            if self._hands is not None:
+                # The same timestamp: a tracked person's hand regions carry over frame to frame.
+                hands_start = time.perf_counter()
+                poses = attach_hands(poses, self._hands.estimate(rgb, poses,
+                                                                 stamp or time.time()))
+                hands_s = time.perf_counter() - hands_start
+                hands = sum(len(p.hands) for p in poses)
         except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the node
             self._stats.add_bad()
             self._error(repr(exc), f'inference failed on a {size[0]}x{size[1]} frame: {exc!r}')
             return
-        out = poses_to_msg(result.poses, msg.header, msg.width, msg.height, self._model_name)
+        out = poses_to_msg(poses, msg.header, msg.width, msg.height, self._model_name)
         if self._depth is not None:
             self._depth.add_keypoints(out)     # published once paired with depth, or not
         else:
             self._publish_keypoints(out)
         done = time.perf_counter()
         self._stats.add(converted - start, result.timings.get('total', done - converted),
-                        done - start, len(result.poses))
+                        done - start, len(poses), hands_s, hands)
         if self._params['publish_annotated']:
             canvas = rgb.copy()
-            draw_poses(canvas, result.poses, self._params['annotated_min_score'])
+            draw_poses(canvas, poses, self._params['annotated_min_score'])
             encoding, step, data = rgb_to_image_data(canvas)
             self._annotated_pub.publish(Image(
                 header=msg.header, height=msg.height, width=msg.width, encoding=encoding,
@@ -328,6 +358,12 @@ class PoseNode(Node):
             'model': f'{self._model_name} ({self._estimator.family})',
             'image topic': self._image_sub.topic_name,
         }
+        if self._hands is not None:
+            values.update({
+                'hands': str(s.hands),
+                'hand inference ms': f'{s.mean(s.hands_s):.2f}',
+                'hand model': self._params['hands_model'],
+            })
         if self._depth is not None:
             values.update({
                 'depth topic': self._depth.depth_sub.topic_name,
@@ -348,6 +384,8 @@ class PoseNode(Node):
         if self._depth is not None:
             self._depth.close()
         self._estimator.close()
+        if self._hands is not None:
+            self._hands.close()
         super().destroy_node()
 
 

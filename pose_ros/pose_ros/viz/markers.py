@@ -7,7 +7,8 @@ that is gone, or one delete-all when nobody is left.
 
 Markers are in the keypoints' camera optical frame (x right, y down, z forward), so "above
 the head" is towards -y, which is up for a camera mounted upright. Only joints with a 3D
-position are drawn; a person without any gets no markers.
+position are drawn; a person without any gets no markers. Hands (21 points each, when they
+have positions) are drawn in namespaces of their own, thinner and smaller than the body.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import enum
 import numpy as np
 
 from pose_ros.core.checks import check_positive, check_score
+from pose_ros.core.hand import HAND_SKELETON, NUM_HAND_KEYPOINTS
 from pose_ros.core.keypoints import NUM_KEYPOINTS, SKELETON, Keypoint
 
 __all__ = ['Body', 'MarkerKey', 'MarkerSpec', 'MarkerStyle', 'MarkerUpdate', 'Shape',
@@ -43,11 +45,13 @@ _FACE = [int(k) for k in (Keypoint.NOSE, Keypoint.LEFT_EYE, Keypoint.RIGHT_EYE,
 
 
 class Shape(enum.Enum):
-    """The three marker kinds used, and the namespace each lives in."""
+    """The marker kinds used, and the namespace each lives in."""
 
     LINES = 'skeleton'   # LINE_LIST: points in pairs, one pair per limb
     SPHERES = 'joints'   # SPHERE_LIST: one point per joint
     TEXT = 'gesture'     # TEXT_VIEW_FACING: one point, where the text stands
+    HAND_LINES = 'hand_bones'    # LINE_LIST: both hands' bones
+    HAND_SPHERES = 'hand_joints'  # SPHERE_LIST: both hands' landmarks
 
     @property
     def ns(self) -> str:
@@ -94,6 +98,9 @@ class MarkerStyle:
 
     line_width: float = 0.02
     joint_diameter: float = 0.05
+    # Fingers are a few centimetres long: hand bones and landmarks are drawn finer.
+    hand_line_width: float = 0.006
+    hand_joint_diameter: float = 0.015
     text_height: float = 0.12
     # Text centre this far above the head (m).
     text_offset: float = 0.25
@@ -102,7 +109,8 @@ class MarkerStyle:
     controller_alpha: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ('line_width', 'joint_diameter', 'text_height', 'controller_scale'):
+        for name in ('line_width', 'joint_diameter', 'text_height', 'controller_scale',
+                     'hand_line_width', 'hand_joint_diameter'):
             check_positive(f'MarkerStyle.{name}', getattr(self, name))
         check_positive('MarkerStyle.text_offset', self.text_offset, allow_zero=True)
         check_score('MarkerStyle.alpha', self.alpha)
@@ -113,12 +121,14 @@ class MarkerStyle:
 class Body:
     """One person's 3D joints: ``positions`` (17, 3) in metres, ``valid`` (17,) has a position.
 
-    ``person_id`` is the track id, -1 when untracked.
+    ``person_id`` is the track id, -1 when untracked. ``hands``: each hand's 21 landmark
+    positions (21, 3) in metres, NaN where unknown.
     """
 
     person_id: int
     positions: np.ndarray
     valid: np.ndarray = field(default_factory=lambda: np.ones(NUM_KEYPOINTS, dtype=bool))
+    hands: tuple[np.ndarray, ...] = ()
 
     def __post_init__(self) -> None:
         positions = np.asarray(self.positions, dtype=np.float64)
@@ -129,10 +139,16 @@ class Body:
         # A position that is not finite cannot be drawn, whatever the flag says.
         object.__setattr__(self, 'positions', positions)
         object.__setattr__(self, 'valid', valid & np.isfinite(positions).all(axis=1))
+        hands = tuple(np.asarray(h, dtype=np.float64) for h in self.hands)
+        if any(h.shape != (NUM_HAND_KEYPOINTS, 3) for h in hands):
+            raise ValueError(f'Body.hands needs arrays of shape ({NUM_HAND_KEYPOINTS}, 3), got '
+                             f'{[h.shape for h in hands]}')
+        object.__setattr__(self, 'hands', hands)
 
     @property
     def has_positions(self) -> bool:
-        return bool(self.valid.any())
+        return bool(self.valid.any()) or any(np.isfinite(h).all(axis=1).any()
+                                             for h in self.hands)
 
 
 def person_colour(person_id: int) -> tuple[float, float, float]:
@@ -155,6 +171,12 @@ def _text_anchor(body: Body, offset: float) -> Point3:
     return (float(head[0]), float(head[1]) - offset, float(head[2]))
 
 
+def _bones(pos: np.ndarray, valid: np.ndarray, skeleton) -> tuple[Point3, ...]:
+    """Return the LINE_LIST points of the bones whose two ends both have a position."""
+    return tuple(_point(pos[int(k)]) for a, b in skeleton if valid[int(a)] and valid[int(b)]
+                 for k in (a, b))
+
+
 def person_markers(body: Body, marker_id: int, controller: bool = False,
                    gesture: str | None = None,
                    style: MarkerStyle | None = None) -> list[MarkerSpec]:
@@ -169,17 +191,23 @@ def person_markers(body: Body, marker_id: int, controller: bool = False,
     grow = style.controller_scale if controller else 1.0
     alpha = style.controller_alpha if controller else style.alpha
     colour = (*person_colour(body.person_id), alpha)
-    valid, pos = body.valid, body.positions
-    lines = tuple(_point(pos[int(k)]) for a, b in SKELETON if valid[int(a)] and valid[int(b)]
-                  for k in (a, b))
-    joints = tuple(_point(pos[i]) for i in np.flatnonzero(valid))
     markers = []
-    if lines:
-        markers.append(MarkerSpec(MarkerKey(Shape.LINES.ns, marker_id), Shape.LINES, lines,
-                                  colour, style.line_width * grow))
-    markers.append(MarkerSpec(MarkerKey(Shape.SPHERES.ns, marker_id), Shape.SPHERES, joints,
-                              colour, style.joint_diameter * grow))
-    if controller:
+
+    def add(shape: Shape, points: tuple[Point3, ...], scale: float) -> None:
+        if points:
+            markers.append(MarkerSpec(MarkerKey(shape.ns, marker_id), shape, points, colour,
+                                      scale * grow))
+
+    valid, pos = body.valid, body.positions
+    add(Shape.LINES, _bones(pos, valid, SKELETON), style.line_width)
+    add(Shape.SPHERES, tuple(_point(pos[i]) for i in np.flatnonzero(valid)),
+        style.joint_diameter)
+    hands = [(h, np.isfinite(h).all(axis=1)) for h in body.hands]
+    add(Shape.HAND_LINES, tuple(p for h, ok in hands for p in _bones(h, ok, HAND_SKELETON)),
+        style.hand_line_width)
+    add(Shape.HAND_SPHERES, tuple(_point(h[i]) for h, ok in hands for i in np.flatnonzero(ok)),
+        style.hand_joint_diameter)
+    if controller and valid.any():
         markers.append(MarkerSpec(
             MarkerKey(Shape.TEXT.ns, marker_id), Shape.TEXT,
             (_text_anchor(body, style.text_offset),), (*TEXT_COLOUR, 1.0), style.text_height,
