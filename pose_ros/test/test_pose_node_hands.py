@@ -8,15 +8,14 @@ import os
 import subprocess
 import time
 
-from conftest import RosTestNode, executable, require_model, stamp_ns
-from diagnostic_msgs.msg import DiagnosticArray
+from conftest import executable, require_model, stamp_ns
 from hand_helpers import HANDS_UP_SCENE, hand_length, true_hand_camera, true_hand_pixels
 import numpy as np
 import pytest
-from rclpy.qos import qos_profile_sensor_data
 from render_helpers import require_assets, require_gl
 from sensor_msgs.msg import CameraInfo, Image
 from test_pose_node import image_msg
+from test_pose_node_depth import Harness as DepthHarness
 
 from pose_ros_msgs.msg import Hand, PersonArray
 
@@ -60,16 +59,8 @@ def camera_info(k: np.ndarray, width: int, height: int) -> CameraInfo:
     return msg
 
 
-class Harness(RosTestNode):
-    def __init__(self, context):
-        super().__init__(context, 'pose_node_hands_tester')
-        qos = qos_profile_sensor_data
-        self.images = self.node.create_publisher(Image, '/camera/image_raw', qos)
-        self.depth = self.node.create_publisher(Image, '/depth/image_raw', qos)
-        self.info = self.node.create_publisher(CameraInfo, '/camera/camera_info', qos)
-        self.keypoints: list[PersonArray] = self.collect(PersonArray, '/pose/keypoints', 100)
-        self.diagnostics: list[DiagnosticArray] = self.collect(
-            DiagnosticArray, '/diagnostics', 50)
+class Harness(DepthHarness):
+    """The depth tests' harness, answering on any later frame that satisfies a check."""
 
     def answer(self, stamp: int, send, done=lambda m: True, timeout: float = 90.0
                ) -> PersonArray:
@@ -83,14 +74,6 @@ class Harness(RosTestNode):
             t += S // 10
         assert found(), 'pose_node never gave the answer waited for'
         return found()[0]
-
-    def diagnostic(self, key: str) -> str | None:
-        for array in reversed(self.diagnostics):
-            for status in array.status:
-                for kv in status.values:
-                    if kv.key == key:
-                        return kv.value
-        return None
 
 
 @pytest.fixture
