@@ -63,14 +63,18 @@ class Operator(RosTestNode):
                 render(ADULT, stance, View(), self.rng, NO_NOISE, track_id)]
             if spoiled:
                 poses = [spoil(p, spoiled) for p in poses]
-            header = PersonArray().header
-            header.stamp = (self.node.get_clock().now()
-                            - rclpy.duration.Duration(seconds=age)).to_msg()
-            header.frame_id = 'camera'
-            self.sent_stamps.add(stamp_ns(PersonArray(header=header)))
-            self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
-            self.published_at = time.monotonic()
+            self.publish(poses, age)
             self.idle(1 / 30)
+
+    def publish(self, poses: list, age: float = 0.0) -> None:
+        """Publish one keypoints message of ``poses`` (640x480), stamped ``age`` s ago."""
+        header = PersonArray().header
+        header.stamp = (self.node.get_clock().now()
+                        - rclpy.duration.Duration(seconds=age)).to_msg()
+        header.frame_id = 'camera'
+        self.sent_stamps.add(stamp_ns(PersonArray(header=header)))
+        self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
+        self.published_at = time.monotonic()
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ import time
 
 import pytest
 from rcl_interfaces.msg import ParameterType, ParameterValue
-import rclpy
 from synthetic_people import ADULT, GESTURE_STANCES, REST, render_at
 from test_gesture_node import EXECUTABLE, Operator, _set, is_zero, stop_problems
 
 from pose_ros.control.follow_me import DISTANCE_DEAD_BAND_M, body_length_px
-from pose_ros.ros.messages import poses_to_msg
-from pose_ros_msgs.msg import Gesture, PersonArray
+from pose_ros_msgs.msg import Gesture
 
 
 class Walker(Operator):
@@ -47,12 +45,7 @@ class Walker(Operator):
                 ADULT, stance, self.distance, self.x_m, depth=depth, track_id=1)]
             if spoiled:
                 poses = [spoil(p, spoiled) for p in poses]
-            header = PersonArray().header
-            header.stamp = (self.node.get_clock().now()
-                            - rclpy.duration.Duration(seconds=age)).to_msg()
-            header.frame_id = 'camera'
-            self.keypoints.publish(poses_to_msg(poses, header, 640, 480, 'synthetic'))
-            self.published_at = time.monotonic()
+            self.publish(poses, age)
             self.idle(1 / 30)
 
     def speed(self) -> float:
