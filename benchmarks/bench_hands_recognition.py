@@ -39,10 +39,8 @@ from __future__ import annotations
 
 import argparse
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor, as_completed
 import hashlib
 import json
-import multiprocessing
 import os
 from pathlib import Path
 import platform
@@ -62,6 +60,7 @@ from bench_recognition import (  # noqa: E402 - the body benchmark's state machi
     _index,
     _started,
     load_clip,
+    render_clips,
     run_recognizer,
     run_teleop,
 )
@@ -695,28 +694,9 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     stats = []
     if missing and not args.evaluate_only:
-        ctx = multiprocessing.get_context('spawn')
-        with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
-            pending, queue = {}, list(missing)
-            while queue or pending:
-                budget_left = not args.budget_minutes or \
-                    time.monotonic() - started < args.budget_minutes * 60
-                while queue and len(pending) < args.workers * 2 and budget_left:
-                    p = queue.pop(0)
-                    pending[pool.submit(_worker, (p, str(paths[p.name])))] = p
-                if not pending:
-                    break
-                done = next(as_completed(pending))
-                p = pending.pop(done)
-                try:
-                    st = done.result()
-                except Exception as exc:  # noqa: BLE001 - report and go on with the rest
-                    print(f'{p.name}: failed: {exc!r}', flush=True)
-                    continue
-                stats.append(st)
-                print(f'{st["name"]}: {st["frames"]} frames, render {st["render_ms"]:.0f} ms, '
-                      f'hands {st["hands_ms"]:.1f} ms a frame; {len(stats)}/{len(missing)} in '
-                      f'{(time.monotonic() - started) / 60:.1f} min', flush=True)
+        stats = render_clips(missing, paths, _worker, args.workers, args.budget_minutes, started,
+                             lambda st: f'render {st["render_ms"]:.0f} ms, hands '
+                                        f'{st["hands_ms"]:.1f} ms a frame')
     results = [evaluate_clip(load_clip(paths[p.name]), gestures) for p in todo
                if paths[p.name].is_file()]
     if not results:

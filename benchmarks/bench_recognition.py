@@ -578,6 +578,39 @@ def _timing_line(t: dict) -> str:
                    f'with {t["workers"]} worker(s), {t["rendered_this_run"]} clips rendered.')
 
 
+def render_clips(missing: list, paths: dict, worker, workers: int, budget_minutes: float,
+                 started: float, describe) -> list[dict]:
+    """Render ``missing`` clips in ``workers`` processes until done or out of budget.
+
+    ``worker((plan, path))`` renders one clip into its cache ``path`` and returns its stats;
+    ``describe(stats)`` words the progress line. A clip that fails is reported and skipped.
+    """
+    stats = []
+    ctx = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pending, queue = {}, list(missing)
+        while queue or pending:
+            budget_left = not budget_minutes or \
+                time.monotonic() - started < budget_minutes * 60
+            while queue and len(pending) < workers * 2 and budget_left:
+                p = queue.pop(0)
+                pending[pool.submit(worker, (p, str(paths[p.name])))] = p
+            if not pending:
+                break
+            done = next(as_completed(pending))
+            p = pending.pop(done)
+            try:
+                st = done.result()
+            except Exception as exc:  # noqa: BLE001 - report and go on with the rest
+                print(f'{p.name}: failed: {exc!r}', flush=True)
+                continue
+            stats.append(st)
+            print(f'{st["name"]}: {st["frames"]} frames, {describe(st)}; '
+                  f'{len(stats)}/{len(missing)} in {(time.monotonic() - started) / 60:.1f} min',
+                  flush=True)
+    return stats
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true', help='a small smoke run')
@@ -615,30 +648,9 @@ def main(argv: list[str] | None = None) -> int:
           f'at {FPS:g} frames/s', flush=True)
     stats = []
     if missing and not args.evaluate_only:
-        ctx = multiprocessing.get_context('spawn')
-        with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
-            pending = {}
-            queue = list(missing)
-            while queue or pending:
-                budget_left = not args.budget_minutes or \
-                    time.monotonic() - started < args.budget_minutes * 60
-                while queue and len(pending) < args.workers * 2 and budget_left:
-                    p = queue.pop(0)
-                    pending[pool.submit(_worker, (p, str(paths[p.name])))] = p
-                if not pending:
-                    break
-                done = next(as_completed(pending))
-                p = pending.pop(done)
-                try:
-                    st = done.result()
-                except Exception as exc:  # noqa: BLE001 - report and go on with the rest
-                    print(f'{p.name}: failed: {exc!r}', flush=True)
-                    continue
-                stats.append(st)
-                elapsed = (time.monotonic() - started) / 60
-                print(f'{st["name"]}: {st["frames"]} frames, render {st["render_ms"]:.0f} ms, '
-                      f'model {st["estimate_ms"]:.1f} ms a frame; {len(stats)}/{len(missing)} '
-                      f'in {elapsed:.1f} min', flush=True)
+        stats = render_clips(missing, paths, _worker, args.workers, args.budget_minutes, started,
+                             lambda st: f'render {st["render_ms"]:.0f} ms, model '
+                                        f'{st["estimate_ms"]:.1f} ms a frame')
     results, render, estimate, ratios = [], [], [], []
     for p in todo:
         if paths[p.name].is_file():
