@@ -24,12 +24,11 @@ from dataclasses import replace
 
 import numpy as np
 from recognition_scenes import (
-    ACTIVITIES,
     ClipPlan,
     Variation,
-    _activity,
     _pose_line,
     _Steps,
+    everyday_activities,
     everyday_poses,
     header,
     sample_variation,
@@ -193,13 +192,7 @@ def hand_everyday_plan(seed: int, resolution: tuple[int, int], seconds: float = 
     steps.rest(1.0)
     _make(steps, rng, 'engage', made)
     everyday_from = steps.t
-    activities = []
-    while steps.t - everyday_from < seconds:
-        kind = str(rng.choice(ACTIVITIES))
-        start = steps.t
-        _activity(steps, rng, kind, v)
-        steps.rest(float(rng.uniform(0.3, 1.2)), 'facing=0')
-        activities.append((kind, round(start, 3), round(steps.t, 3)))
+    activities = everyday_activities(steps, rng, v, seconds, longest_rest=1.2)
     performed, _ = _split(made)
     v.extra['negatives'] = []
     text = '\n'.join(lines + [''] + steps.lines) + '\n'

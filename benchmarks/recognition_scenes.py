@@ -440,15 +440,23 @@ def everyday_plan(seed: int, seconds: float = 60.0, **ranges) -> ClipPlan:
     steps.rest(1.0)
     _gesture(steps, rng, 'engage', 'p_engage', performed)
     everyday_from = steps.t
+    activities = everyday_activities(steps, rng, v, seconds)
+    text = '\n'.join(lines + [''] + steps.lines) + '\n'
+    return ClipPlan(f'everyday-{seed}', text, v, performed, round(everyday_from, 3), activities)
+
+
+def everyday_activities(steps: _Steps, rng: np.random.Generator, v: Variation, seconds: float,
+                        longest_rest: float = 1.5) -> list[tuple[str, float, float]]:
+    """Add random everyday activities for ``seconds``, rests between; return what was when."""
+    start_all = steps.t
     activities = []
-    while steps.t - everyday_from < seconds:
+    while steps.t - start_all < seconds:
         kind = str(rng.choice(ACTIVITIES))
         start = steps.t
         _activity(steps, rng, kind, v)
-        steps.rest(float(rng.uniform(0.3, 1.5)), 'facing=0')
+        steps.rest(float(rng.uniform(0.3, longest_rest)), 'facing=0')
         activities.append((kind, round(start, 3), round(steps.t, 3)))
-    text = '\n'.join(lines + [''] + steps.lines) + '\n'
-    return ClipPlan(f'everyday-{seed}', text, v, performed, round(everyday_from, 3), activities)
+    return activities
 
 
 def check_library() -> None:
