@@ -80,18 +80,23 @@ def observer(rclpy_context):
     o.close()
 
 
-def play(observer: Observer, peer, video) -> tuple[list[PersonArray], object]:
+def play(observer: Observer, peer, video, pose_params: tuple[str, ...] = (),
+         gesture_params: tuple[str, ...] = (), camera_params: tuple[str, ...] = ()
+         ) -> tuple[list[PersonArray], object]:
     """Start the nodes, play ``video`` once, wait until the pipeline has gone quiet.
 
-    Return the keypoint messages and the gesture node's process.
+    ``pose_params``, ``gesture_params`` and ``camera_params`` are more ``name:=value``
+    parameters of the nodes. Return the keypoint messages and the gesture node's process.
     """
-    gesture = peer([EXECUTABLES['gesture_node'], *GESTURE_ARGS])
-    peer([EXECUTABLES['pose_node']])
+    gesture = peer([EXECUTABLES['gesture_node'], *GESTURE_ARGS,
+                    *(a for p in gesture_params for a in ('-p', p))])
+    peer([EXECUTABLES['pose_node'], '--ros-args', *(a for p in pose_params for a in ('-p', p))])
     assert observer.spin_until(lambda: observer.node.count_publishers('/pose/keypoints') and
                                observer.node.count_subscribers('/pose/keypoints') >= 2, 60.0)
     # The replay starts when pose_node listens, which it does once its model is loaded.
     peer([EXECUTABLES['camera_node'], '--ros-args', '-p', f'source:={video}',
-          '-p', 'loop:=false', '-p', 'wait_for_subscribers:=1'])
+          '-p', 'loop:=false', '-p', 'wait_for_subscribers:=1',
+          *(a for p in camera_params for a in ('-p', p))])
     assert observer.spin_until(lambda: len(observer.keypoints) > 0, 60.0), \
         'no keypoints from the pipeline'
     # The clip has played when the pipeline has said nothing for a while: no keypoints
