@@ -11,10 +11,11 @@ from pathlib import Path
 
 from geometry_msgs.msg import Twist
 import pytest
-from test_end_to_end_rendered import Observer, _clip, play, started
+import test_end_to_end_rendered as rendered
 
 from pose_ros_msgs.msg import Hand
 
+observer = rendered.observer     # the same fixture: keypoints, gestures, commands, timed
 GESTURES = Path(__file__).resolve().parents[1] / 'config' / 'gestures_hands.yaml'
 # The clip is played at half its speed: with hands on, pose_node runs two models a frame and
 # on a busy 2-core machine would skip frames at 10 frames/s (it takes the newest image).
@@ -27,19 +28,12 @@ def hands_clip():
     from conftest import require_model
     for name in ('hand_landmark_full.tflite', 'palm_detection_full.tflite'):
         require_model(name)
-    return _clip('hands_engage_stop')
-
-
-@pytest.fixture
-def observer(rclpy_context):
-    o = Observer(rclpy_context)
-    yield o
-    o.close()
+    return rendered._clip('hands_engage_stop')
 
 
 def test_a_raised_open_palm_stops_the_engaged_person(observer, peer, hands_clip):
     video, scene = hands_clip
-    keypoints, gesture = play(observer, peer, video, pose_params=('hands:=true',),
+    keypoints, gesture = rendered.play(observer, peer, video, pose_params=('hands:=true',),
                               gesture_params=(f'gestures_file:={GESTURES}',),
                               camera_params=(f'fps:={PLAY_FPS}',))
     assert len(keypoints) >= scene.frame_count // 2, \
@@ -49,7 +43,7 @@ def test_a_raised_open_palm_stops_the_engaged_person(observer, peer, hands_clip)
     assert len(rights) >= len(keypoints) // 3, len(rights)
     assert all(len(h.keypoints) == Hand.NUM_KEYPOINTS for h in rights)
 
-    starts = started(observer)
+    starts = rendered.started(observer)
     names = [n for _, n in starts]
     assert names[:1] == ['engage'] and 'stop' in names, (starts, gesture.stop())
     # Engaged, control is released by the open palm and nothing else
