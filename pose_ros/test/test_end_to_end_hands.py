@@ -1,6 +1,6 @@
 """A rendered person's hands steer the robot: camera, pose (hands on) and gesture nodes over DDS.
 
-The clip is the rendered scene ``hands_engage_stop`` (10 frames/s, 1.8 m): the body engage
+The clip is the rendered scene ``hand_session_stop`` (10 frames/s, 1.8 m): the body engage
 (both arms up, hands together), then an open palm raised to the camera with the right hand.
 camera_node plays its mp4, pose_node runs BlazePose with ``hands:=true`` and gesture_node
 runs ``config/gestures_hands.yaml``, where the open palm is the stop. Nothing here is a
@@ -28,7 +28,7 @@ def hands_clip():
     from conftest import require_model
     for name in ('hand_landmark_full.tflite', 'palm_detection_full.tflite'):
         require_model(name)
-    return rendered._clip('hands_engage_stop')
+    return rendered._clip('hand_session_stop')
 
 
 def test_a_raised_open_palm_stops_the_engaged_person(observer, peer, hands_clip):

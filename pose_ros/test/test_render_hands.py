@@ -216,7 +216,7 @@ ALL_SHAPES = frozenset(s.value for s in HandShape) - {'relaxed'}
     ('hand_shapes_both', {(side, s) for side in ('left', 'right')
                           for s in ('open_palm', 'fist', 'pointing', 'pinch')
                           if (side, s) not in (('right', 'pointing'), ('left', 'pinch'))}),
-    ('hands_engage_stop', {('right', 'open_palm')})])
+    ('hand_session_stop', {('right', 'open_palm')})])
 def test_the_library_hand_scenes_show_their_shapes_with_the_hands_in_view(assets, name,
                                                                           expected):
     scene = load_scene(name)
