@@ -3,14 +3,17 @@
 On one rendered frame (the hands-up scene of the hand tests, 640x480): the body model's bare
 ``invoke()`` (BlazePose full landmark model), and ``HandEstimator.estimate`` tracking both
 hands (one hand_landmark run per hand), from the arms (two runs per hand: arm region, then
-refined) and by palm detection alone (no body). Medians, in milliseconds and as ratios to
-``reference_ms`` and to the body invoke measured in the same run.
+refined) and by palm detection alone (no body); and a video frame as pose_node runs it
+with hands on: the whole body estimate (tracking, smoothing), then the tracked hands.
+Medians, in milliseconds and as ratios to ``reference_ms`` and to the body invoke measured
+in the same run.
 
-    python benchmarks/bench_hands.py
+    python benchmarks/bench_hands.py [--model hands_lite] [--threads 2]
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 import platform
 import statistics
@@ -25,7 +28,8 @@ sys.path.insert(0, str(HERE))
 from hand_helpers import HANDS_UP_SCENE  # noqa: E402 - the hand tests' scene
 from reference import reference_ms  # noqa: E402 - beside this script
 
-from pose_ros.hands import HandEstimator  # noqa: E402
+from pose_ros.hands import HandEstimator, HandEstimatorOptions  # noqa: E402
+from pose_ros.models.registry import DEFAULT_HAND_MODEL  # noqa: E402
 from pose_ros.pose.estimator import PoseEstimator  # noqa: E402
 from pose_ros.rendering import Film  # noqa: E402
 from pose_ros.rendering.scene import parse_scene  # noqa: E402
@@ -44,10 +48,16 @@ def median_ms(fn) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--model', default=DEFAULT_HAND_MODEL, help='registered hands model')
+    parser.add_argument('--threads', type=int, default=2, help='TFLite threads per model')
+    args = parser.parse_args()
     with Film(parse_scene(HANDS_UP_SCENE)) as film:
         image = film.frame(3).image
     ref = reference_ms()
-    with PoseEstimator.from_model('blazepose_full') as body, HandEstimator() as hands:
+    options = HandEstimatorOptions(model=args.model, num_threads=args.threads)
+    with PoseEstimator.from_model('blazepose_full', num_threads=args.threads) as body, \
+            HandEstimator(options) as hands:
         poses = body.estimate(image).poses
         poses[0].track_id = 1
         landmark = body._adapter.landmark  # the bare body landmark model
@@ -57,11 +67,22 @@ def main() -> None:
         tracked = median_ms(lambda: hands.estimate(image, poses, float(next(clock))))
         from_arms = median_ms(lambda: hands.estimate(image, poses))
         palms = median_ms(lambda: hands.estimate(image, []))
-    print(f'machine {platform.machine()}, reference {ref:.1f} ms')
+    with PoseEstimator.from_model('blazepose_full', num_threads=args.threads,
+                                  smoothing=True) as body, HandEstimator(options) as hands:
+        clock = iter(range(10 ** 9))
+
+        def frame() -> None:
+            t = float(next(clock)) / 30.0
+            hands.estimate(image, body.estimate(image, t).poses, t)
+        both = median_ms(frame)
+    print(f'machine {platform.machine()}, {args.model}, {args.threads} threads, '
+          f'reference {ref:.1f} ms')
     print(f'body landmark invoke      {body_ms:6.1f} ms  {body_ms / ref:5.2f} x ref')
     for label, ms in (('hands tracked (2 runs)', tracked), ('hands from arms (4 runs)', from_arms),
-                      ('hands by palm detection', palms)):
+                      ('hands by palm detection', palms),
+                      ('body estimate + hands', both)):
         print(f'{label:25s} {ms:6.1f} ms  {ms / ref:5.2f} x ref  {ms / body_ms:5.2f} x body')
+    print(f'body estimate + hands: {1e3 / both:.0f} frames/s on this machine')
     ref_after = reference_ms()
     print(f'reference after: {ref_after:.1f} ms')
 

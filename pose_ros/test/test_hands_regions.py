@@ -10,6 +10,7 @@ from pose_ros.hands.regions import (
     ARM_SIZE,
     LANDMARK_SCALE,
     PALM_SCALE,
+    UPPER_ARM_FLOOR,
     crop_axes,
     region_from_arm,
     region_from_landmarks,
@@ -106,3 +107,19 @@ def test_transformed_shifts_along_the_region_axis():
     assert roi.size == pytest.approx(30.0)
     # Rotated a quarter turn clockwise, the region's up is the image's +x.
     assert roi.center == pytest.approx((10.0, 0.0))
+
+
+def test_arm_region_is_no_smaller_than_the_upper_arm_says():
+    # A forearm pointing at the camera: 20 px in the image under a 100 px upper arm. The
+    # region keeps the forearm's direction and offset but takes its side from the upper arm.
+    shoulder, elbow, wrist = np.array([300.0, 100.0]), np.array([300.0, 200.0]), \
+        np.array([310.0, 183.0])
+    forearm = np.hypot(*(wrist - elbow))
+    roi = region_from_arm(elbow, wrist, shoulder)
+    assert roi.size == pytest.approx(ARM_SIZE * UPPER_ARM_FLOOR * 100.0)
+    assert roi.size > 3 * ARM_SIZE * forearm
+    assert roi.center == pytest.approx(tuple(wrist + ARM_CENTER * (wrist - elbow)))
+    assert roi.angle == pytest.approx(region_from_arm(elbow, wrist).angle)
+    # A forearm longer than the floor keeps its own size.
+    long_wrist = np.array([300.0, 350.0])
+    assert region_from_arm(elbow, long_wrist, shoulder).size == pytest.approx(ARM_SIZE * 150.0)

@@ -71,7 +71,8 @@ def test_each_hand_shape_bends_the_fingers_as_named(assets, body):
             assert pip(HandShape.OPEN_PALM, finger) > 160, (side, finger)
             assert pip(HandShape.FIST, finger) < 100, (side, finger)
             assert pip(HandShape.THUMBS_UP, finger) < 100, (side, finger)
-            assert pip(HandShape.RELAXED, finger) > 150, (side, finger)
+            # Relaxed: a little curled, between the open palm's and the fist's.
+            assert 115 < pip(HandShape.RELAXED, finger) < 155, (side, finger)
             expected_straight = finger == 'index'
             assert (pip(HandShape.POINTING, finger) > 160) == expected_straight, \
                 (side, finger)
@@ -85,12 +86,12 @@ def test_each_hand_shape_bends_the_fingers_as_named(assets, body):
         spread = {s: angle(shapes[s][side][8], shapes[s][side][0], shapes[s][side][20])
                   for s in (HandShape.OPEN_PALM, HandShape.RELAXED)}
         assert spread[HandShape.OPEN_PALM] > spread[HandShape.RELAXED] + 5
-        # Pinch: thumb tip on the index tip (bone tips lie inside the pads), far apart
-        # when relaxed.
+        # Pinch: thumb tip on the index tip (bone tips lie inside the pads); a relaxed
+        # thumb rests beside the index, well apart from its tip.
         pinch = shapes[HandShape.PINCH][side]
         relaxed = shapes[HandShape.RELAXED][side]
         assert np.linalg.norm(pinch[4] - pinch[8]) < 0.15 * palm_length(pinch)
-        assert np.linalg.norm(relaxed[4] - relaxed[8]) > 0.5 * palm_length(relaxed)
+        assert np.linalg.norm(relaxed[4] - relaxed[8]) > 0.4 * palm_length(relaxed)
         # A fist closes: fingertips nearer the wrist than the knuckles are.
         fist = shapes[HandShape.FIST][side]
         for tip in (8, 12, 16, 20):

@@ -2,11 +2,11 @@
 
 For each person and side, the landmark model runs on, in turn: the region the same hand
 had in the previous frame (tracking, as MediaPipe's hand tracking graph does), then the
-region the arm points to (elbow -> wrist, refined once from the hand's own landmarks). A
-side whose body wrist is unusable, and a frame with nobody in it, fall back to palm
-detection over the whole image. Handedness is the body's: the hand at the left wrist is
-the left hand; the model's own handedness is kept as ``handedness_score``, how much it
-agrees.
+region the arm points to (elbow -> wrist, no smaller than the upper arm says the hand is,
+refined once from the hand's own landmarks). A side whose body wrist is unusable, and a
+frame with nobody in it, fall back to palm detection over the whole image. Handedness is
+the body's: the hand at the left wrist is the left hand; the model's own handedness is
+kept as ``handedness_score``, how much it agrees.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from pose_ros.pose.runtime import Runtime
 
 ARM = {Handedness.LEFT: (Keypoint.LEFT_ELBOW, Keypoint.LEFT_WRIST),
        Handedness.RIGHT: (Keypoint.RIGHT_ELBOW, Keypoint.RIGHT_WRIST)}
+SHOULDER = {Handedness.LEFT: Keypoint.LEFT_SHOULDER, Handedness.RIGHT: Keypoint.RIGHT_SHOULDER}
 # A hand whose landmark wrist lies farther than this (in region sides) from the body's
 # wrist is another hand (the person's other one, or someone else's) and is not taken.
 MAX_WRIST_OFFSET = 0.5
@@ -51,7 +52,8 @@ class HandEstimatorOptions:
 
     ``model``: a registered hands model (``python -m pose_ros.models list``).
     ``min_presence``: the landmark model's hand presence below which a region holds no hand.
-    ``min_wrist_score``: body elbow and wrist scores needed to look along the arm.
+    ``min_wrist_score``: body elbow and wrist scores needed to look along the arm (and
+    the shoulder's, for the upper arm to set the region's least size).
     ``refine``: run the landmark model a second time on the region its first landmarks
     give, when the region came from the arm (a guess) or a palm (the palm only).
     """
@@ -181,7 +183,9 @@ class HandEstimator:
         previous = tracked.get((pose.track_id, side)) if pose.track_id >= 0 else None
         if previous is not None:
             candidates.append((previous, HandSource.TRACKED))
-        arm = region_from_arm(elbow, wrist) if usable else None
+        shoulder = pose.keypoints[SHOULDER[side]]
+        shoulder = shoulder if shoulder[2] >= self.options.min_wrist_score else None
+        arm = region_from_arm(elbow, wrist, shoulder) if usable else None
         if arm is not None:
             candidates.append((arm, HandSource.ARM))
         for roi, source in candidates:

@@ -33,12 +33,12 @@ FINGERS = ('thumb', 'index', 'middle', 'ring', 'pinky')
 class HandShape(str, Enum):
     """The named hand shapes a pose can give each hand."""
 
-    RELAXED = 'relaxed'        # the rig's rest hand: fingers a little curled
+    RELAXED = 'relaxed'        # at rest: each finger a little curled, the little one most
     OPEN_PALM = 'open_palm'    # fingers straight and spread, thumb out
     FIST = 'fist'              # fingers curled, thumb across them
     THUMBS_UP = 'thumbs_up'    # a fist with the thumb straight, out of the fist
     POINTING = 'pointing'      # index straight, the others curled
-    PINCH = 'pinch'            # thumb tip on the index tip, the others relaxed
+    PINCH = 'pinch'            # thumb tip on the index tip, the others straight (an "OK")
 
 
 def _phalanges(finger: int) -> tuple[str, str, str]:
@@ -94,6 +94,13 @@ def _shape(fingers: dict[str, tuple[Euler, Euler, Euler]]) -> dict[str, Euler]:
 _STRAIGHT = {'index': _curl(-15, -12, -7, 6), 'middle': _curl(-20, -7, -8, 0),
              'ring': _curl(-22, -7, -7, -6), 'pinky': _curl(-20, -9, 0, -14)}
 _CURLED = {f: _curl(72, 95, 60) for f in ('index', 'middle', 'ring', 'pinky')}
+# A hand nobody is using: the rig's rest hand is flat (fingers straight, as an open palm
+# without the spread), so a raised "relaxed" hand would be an open palm. A resting hand
+# bends every joint a little, more toward the little finger: here 18 to 40 degrees, a mean
+# bend of 31 to 38 degrees per finger on the true 3D points of a raised hand.
+_RELAXED = {'index': _curl(18, 28, 12, 3), 'middle': _curl(22, 32, 14),
+            'ring': _curl(26, 36, 14, -3), 'pinky': _curl(30, 40, 16, -6),
+            'thumb': ((0, 0, -15), (8, 0, 0), (10, 0, 0))}
 _PINCH_INDEX = _curl(30, 40, 20)
 _FIST_THUMB = ((3, -11, -2), (35, 6, -17), (34, 9, -15))
 
@@ -104,7 +111,7 @@ _FIST_THUMB = ((3, -11, -2), (35, 6, -17), (34, 9, -15))
 # from the index tip (bone tips lie inside the finger pads). test_render_hands.py checks
 # the geometry on other bodies too.
 SHAPES: dict[HandShape, dict[str, Euler]] = {
-    HandShape.RELAXED: {},
+    HandShape.RELAXED: _shape(_RELAXED),
     HandShape.OPEN_PALM: _shape({**_STRAIGHT,
                                  'thumb': ((-11, 0, -35), (-8, 6, 11), (-8, 0, -1))}),
     HandShape.FIST: _shape({**_CURLED, 'thumb': _FIST_THUMB}),
@@ -129,8 +136,9 @@ def hand_shape(name: str) -> HandShape:
 def hand_bones(shape: HandShape | str, side: str) -> dict[str, Euler]:
     """Return {bone name: Euler degrees} posing one hand (``side``: the person's own).
 
-    Every finger bone is listed (relaxed ones at zero), so a shape fully replaces the
-    hand of the pose it is laid over, and blending toward it moves every finger.
+    Every finger bone is listed (those a shape leaves out at the rig's rest, straight),
+    so a shape fully replaces the hand of the pose it is laid over, and blending toward
+    it moves every finger.
     """
     rotations = SHAPES[hand_shape(shape) if isinstance(shape, str) else shape]
     suffix = SUFFIX[side]
