@@ -24,3 +24,11 @@ def test_hand_shapes_are_checked_and_sides_are_enums():
     with pytest.raises(ValueError, match=r'positions must have shape \(21, 3\)'):
         HandPose(Handedness.LEFT, positions=np.zeros((21, 2)))
     assert HandLandmark.INDEX_TIP == 8 and HandLandmark.PINKY_TIP == NUM_HAND_KEYPOINTS - 1
+
+
+def test_body_hand_points_are_optional_and_checked():
+    assert Pose().hand_points is None
+    points = Pose(hand_points=np.ones((2, 3, 3), np.float64)).hand_points
+    assert points.dtype == np.float32 and points.shape == (2, 3, 3)
+    with pytest.raises(ValueError, match=r'hand_points must have shape \(2, 3, 3\)'):
+        Pose(hand_points=np.zeros((6, 3)))

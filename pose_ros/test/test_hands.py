@@ -7,6 +7,9 @@ handedness agrees with the body's side with probability 0.90 and 0.97. The bound
 allow about 1.6 times that.
 """
 
+import dataclasses
+import math
+
 from hand_helpers import (
     HANDS_UP_SCENE,
     hand_length,
@@ -18,15 +21,23 @@ import numpy as np
 import pytest
 from render_helpers import require_assets, require_gl
 
+from pose_ros.core.keypoints import HandPoint
 from pose_ros.hands import Handedness, HandEstimator, HandEstimatorOptions, HandSource
+from pose_ros.hands.estimator import ARM
 from pose_ros.hands.landmarks import HandLandmarker
-from pose_ros.hands.regions import ARM_CENTER, ARM_SIZE, region_from_landmarks
+from pose_ros.hands.regions import (
+    ARM_CENTER,
+    ARM_SIZE,
+    region_from_hand_points,
+    region_from_landmarks,
+)
 from pose_ros.models import ModelNotFoundError, UnknownModelError, resolve_model
 from pose_ros.pose.estimator import PoseEstimator
 from pose_ros.pose.families.blazepose import Roi
 from pose_ros.pose.runtime import Runtime
 
 MAX_MEDIAN_ERROR = 0.06  # of the hand's length
+ARM_WRIST = {side: wrist for side, (_, wrist) in ARM.items()}
 SIDES = {Handedness.LEFT: 'L', Handedness.RIGHT: 'R'}
 
 
@@ -80,12 +91,30 @@ def test_arm_constants_fit_the_rig(rendered):
         assert roi.size / length < ARM_SIZE
 
 
-def test_hands_from_the_body_match_the_rig(rendered, hands):
+def test_hand_point_constants_fit_the_rig(rendered):
+    # BlazePose's knuckle points place a region holding the true hand's own region.
+    _, poses, truth, _ = rendered
+    hp = poses[0].hand_points
+    assert hp is not None and hp.shape == (2, 3, 3)
+    for side in Handedness:
+        wrist = poses[0].keypoints[ARM_WRIST[side], :2]
+        roi = region_from_hand_points(wrist, hp[side, HandPoint.INDEX], hp[side, HandPoint.PINKY])
+        true = region_from_landmarks(truth[side])
+        assert np.hypot(*np.subtract(roi.center, true.center)) < 0.2 * true.size, side
+        assert true.size < roi.size < 2 * true.size, side
+        assert abs(math.remainder(roi.angle - true.angle, 2 * math.pi)) < math.radians(15)
+
+
+@pytest.mark.parametrize('source', [HandSource.HAND_POINTS, HandSource.ARM])
+def test_hands_from_the_body_match_the_rig(rendered, hands, source):
+    # BlazePose gives hand points; a body model that does not leaves only the arm.
     image, poses, truth, _ = rendered
+    if source is HandSource.ARM:
+        poses = [dataclasses.replace(poses[0], hand_points=None)]
     found = hands.estimate(image, poses)
     assert sorted(h.handedness for h in found) == [Handedness.LEFT, Handedness.RIGHT]
     for hand in found:
-        assert hand.person == 0 and hand.source is HandSource.ARM
+        assert hand.person == 0 and hand.source is source
         assert hand.keypoints.shape == (21, 3) and hand.score > 0.9
         assert _median_error(hand, truth) < MAX_MEDIAN_ERROR
         # The body's side, and the model (mirror convention undone) agrees with it.
@@ -101,13 +130,13 @@ def test_tracking_reuses_the_previous_region(rendered, hands):
         second = hands.estimate(image, poses, timestamp_s=0.1)
     finally:
         poses[0].track_id = -1
-    assert {h.source for h in first} == {HandSource.ARM}
+    assert {h.source for h in first} == {HandSource.HAND_POINTS}
     assert {h.source for h in second} == {HandSource.TRACKED}
     assert hands.landmark_runs == 2  # one per hand, no refinement pass
     for hand in second:
         assert hand.track_id == 7 and _median_error(hand, truth) < MAX_MEDIAN_ERROR
     # A still image (no timestamp) carries nothing over.
-    assert {h.source for h in hands.estimate(image, poses)} == {HandSource.ARM}
+    assert {h.source for h in hands.estimate(image, poses)} == {HandSource.HAND_POINTS}
 
 
 def test_palm_detection_finds_the_hands_without_a_body(rendered, hands):
@@ -131,7 +160,7 @@ def test_palm_fallback_when_a_wrist_is_unusable(rendered, hands):
     finally:
         pose.keypoints[:] = saved
     by_side = {h.handedness: h for h in found}
-    assert by_side[Handedness.LEFT].source is HandSource.ARM
+    assert by_side[Handedness.LEFT].source is HandSource.HAND_POINTS
     right = by_side[Handedness.RIGHT]
     assert right.source is HandSource.PALM and right.person == 0
     assert _median_error(right, truth) < MAX_MEDIAN_ERROR

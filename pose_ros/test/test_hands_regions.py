@@ -1,4 +1,4 @@
-"""Hand regions: from the arm, from 21 landmarks and from a palm, and back to crop pixels."""
+"""Hand regions: from the arm, the body's hand points, 21 landmarks and a palm; to crop pixels."""
 
 import math
 
@@ -8,14 +8,18 @@ import pytest
 from pose_ros.hands.regions import (
     ARM_CENTER,
     ARM_SIZE,
+    HAND_POINTS_CENTER,
+    HAND_POINTS_SIZE,
     LANDMARK_SCALE,
     PALM_SCALE,
     UPPER_ARM_FLOOR,
     crop_axes,
     region_from_arm,
+    region_from_hand_points,
     region_from_landmarks,
     region_from_palm,
     transformed,
+    upper_arm_floor,
 )
 from pose_ros.pose.preprocess import rotated_crop_affine
 
@@ -123,3 +127,22 @@ def test_arm_region_is_no_smaller_than_the_upper_arm_says():
     # A forearm longer than the floor keeps its own size.
     long_wrist = np.array([300.0, 350.0])
     assert region_from_arm(elbow, long_wrist, shoulder).size == pytest.approx(ARM_SIZE * 150.0)
+
+
+def test_hand_point_region_lies_over_the_knuckles_upright_to_them():
+    wrist, index, pinky = np.array([100.0, 200.0]), np.array([90.0, 170.0]), \
+        np.array([110.0, 170.0])
+    roi = region_from_hand_points(wrist, index, pinky)
+    assert roi.center == pytest.approx((100.0, 200.0 - HAND_POINTS_CENTER * 30.0))
+    assert roi.size == pytest.approx(HAND_POINTS_SIZE * 30.0)
+    assert roi.angle == pytest.approx(0.0)  # knuckles straight above the wrist: upright
+    # Knuckles to the wrist's right: the fingers point right, the crop turns with them.
+    turned = region_from_hand_points(wrist, wrist + [30.0, -10.0], wrist + [30.0, 10.0])
+    _, down = crop_axes(turned.angle)
+    assert -down == pytest.approx((1.0, 0.0))
+    # A hand pointing at the camera: knuckles near the wrist, the upper arm sets the side.
+    floor = upper_arm_floor(np.array([100.0, 0.0]), np.array([100.0, 100.0]))
+    assert floor == pytest.approx(ARM_SIZE * UPPER_ARM_FLOOR * 100.0)
+    near = region_from_hand_points(wrist, wrist + [-2.0, -3.0], wrist + [2.0, -3.0], floor)
+    assert near.size == pytest.approx(floor)
+    assert region_from_hand_points(wrist, wrist, wrist + [0.5, 0.0]) is None

@@ -60,6 +60,18 @@ SKELETON: tuple[tuple[Keypoint, Keypoint], ...] = (
 )
 
 
+class HandPoint(IntEnum):
+    """Points on each hand that a body model may give (BlazePose does: its 17 to 22).
+
+    Rows of ``Pose.hand_points``, per side: the index and little finger's knuckles (MCP)
+    and the thumb's. Only hand finding uses them; messages carry the 17 keypoints.
+    """
+
+    INDEX = 0
+    PINKY = 1
+    THUMB = 2
+
+
 def _empty_keypoints() -> np.ndarray:
     return np.zeros((NUM_KEYPOINTS, 3), dtype=np.float32)
 
@@ -79,6 +91,9 @@ class Pose:
 
     ``hands`` holds the person's hands that were looked for and found (``core.hand.HandPose``,
     at most one per side); empty when hands are off or none was found.
+
+    ``hand_points`` is None (the model gives none) or a float32 (2, 3, 3) array: per side
+    (``Handedness``: left 0, right 1) the ``HandPoint`` rows, (x, y, score) in pixels.
     """
 
     keypoints: np.ndarray = field(default_factory=_empty_keypoints)
@@ -87,6 +102,7 @@ class Pose:
     track_id: int = -1
     positions: np.ndarray | None = None
     hands: tuple[HandPose, ...] = ()
+    hand_points: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         kp = np.asarray(self.keypoints, dtype=np.float32)
@@ -100,6 +116,12 @@ class Pose:
                 raise ValueError(
                     f'Pose.positions must have shape ({NUM_KEYPOINTS}, 3), got {pos.shape}')
             self.positions = pos
+        if self.hand_points is not None:
+            hp = np.asarray(self.hand_points, dtype=np.float32)
+            if hp.shape != (2, len(HandPoint), 3):
+                raise ValueError(f'Pose.hand_points must have shape (2, {len(HandPoint)}, 3), '
+                                 f'got {hp.shape}')
+            self.hand_points = hp
         self.hands = tuple(self.hands)
         sides = [h.side for h in self.hands]
         if len(set(sides)) != len(sides):

@@ -2,11 +2,12 @@
 
 For each person and side, the landmark model runs on, in turn: the region the same hand
 had in the previous frame (tracking, as MediaPipe's hand tracking graph does), then the
-region the arm points to (elbow -> wrist, no smaller than the upper arm says the hand is,
-refined once from the hand's own landmarks). A side whose body wrist is unusable, and a
-frame with nobody in it, fall back to palm detection over the whole image. Handedness is
-the body's: the hand at the left wrist is the left hand; the model's own handedness is
-kept as ``handedness_score``, how much it agrees.
+region the body model's hand points give (BlazePose's knuckles, as MediaPipe Holistic
+does), then the region the arm points to (elbow -> wrist); those two are no smaller than
+the upper arm says the hand is, and refined once from the hand's own landmarks. A side
+whose body wrist is unusable, and a frame with nobody in it, fall back to palm detection
+over the whole image. Handedness is the body's: the hand at the left wrist is the left
+hand; the model's own handedness is kept as ``handedness_score``, how much it agrees.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ import numpy as np
 
 from pose_ros.core.checks import check_score
 from pose_ros.core.geometry import check_rgb
-from pose_ros.core.keypoints import Keypoint, Pose
+from pose_ros.core.keypoints import HandPoint, Keypoint, Pose
 from pose_ros.hands.landmarks import Handedness, HandLandmarker, HandLandmarks
 from pose_ros.hands.palm import PalmDetector
-from pose_ros.hands.regions import region_from_arm, region_from_landmarks
+from pose_ros.hands.regions import (
+    region_from_arm,
+    region_from_hand_points,
+    region_from_landmarks,
+    upper_arm_floor,
+)
 from pose_ros.models.registry import DEFAULT_HAND_MODEL, resolve_model
 from pose_ros.pose.families.blazepose import Roi
 from pose_ros.pose.runtime import Runtime
@@ -42,6 +48,7 @@ class HandSource(Enum):
     """Which region the hand was found in."""
 
     TRACKED = 'tracked'
+    HAND_POINTS = 'hand_points'
     ARM = 'arm'
     PALM = 'palm'
 
@@ -53,7 +60,8 @@ class HandEstimatorOptions:
     ``model``: a registered hands model (``python -m pose_ros.models list``).
     ``min_presence``: the landmark model's hand presence below which a region holds no hand.
     ``min_wrist_score``: body elbow and wrist scores needed to look along the arm (and
-    the shoulder's, for the upper arm to set the region's least size).
+    the shoulder's, for the upper arm to set the region's least size; the knuckles', for
+    the body model's hand points).
     ``refine``: run the landmark model a second time on the region its first landmarks
     give, when the region came from the arm (a guess) or a palm (the palm only).
     """
@@ -184,12 +192,21 @@ class HandEstimator:
         if previous is not None:
             candidates.append((previous, HandSource.TRACKED))
         shoulder = pose.keypoints[SHOULDER[side]]
-        shoulder = shoulder if shoulder[2] >= self.options.min_wrist_score else None
-        arm = region_from_arm(elbow, wrist, shoulder) if usable else None
+        least = upper_arm_floor(shoulder, elbow) \
+            if usable and shoulder[2] >= self.options.min_wrist_score else 0.0
+        points = pose.hand_points[side] if pose.hand_points is not None else None
+        if usable and points is not None and min(
+                points[HandPoint.INDEX, 2], points[HandPoint.PINKY, 2]) \
+                >= self.options.min_wrist_score:
+            hand = region_from_hand_points(wrist, points[HandPoint.INDEX],
+                                           points[HandPoint.PINKY], least)
+            if hand is not None:
+                candidates.append((hand, HandSource.HAND_POINTS))
+        arm = region_from_arm(elbow, wrist, shoulder if least else None) if usable else None
         if arm is not None:
             candidates.append((arm, HandSource.ARM))
         for roi, source in candidates:
-            seen = self._look(rgb, roi, self.options.refine and source is HandSource.ARM)
+            seen = self._look(rgb, roi, self.options.refine and source is not HandSource.TRACKED)
             if seen is None:
                 continue
             found, region = seen

@@ -57,6 +57,9 @@ REDETECT_SHIFT = 0.07
 NMS_IOU = 0.3             # MediaPipe's weighted NMS threshold for this detector
 # BlazePose landmark index for each COCO-17 keypoint, in COCO order (person's left/right).
 COCO_FROM_BLAZEPOSE = np.array([0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+# BlazePose landmarks for Pose.hand_points: per side (left, right) the index knuckle,
+# little-finger knuckle and thumb (core.keypoints.HandPoint order).
+HAND_FROM_BLAZEPOSE = np.array([[19, 17, 21], [20, 18, 22]])
 _BODY = slice(0, 33)
 
 
@@ -274,7 +277,10 @@ class BlazePose:
             seen = body
         box = (float(seen[:, 0].min()), float(seen[:, 1].min()),
                float(seen[:, 0].max()), float(seen[:, 1].max()))
-        pose = Pose(keypoints=keypoints, score=presence, box=box)
+        hand_points = np.empty((2, HAND_FROM_BLAZEPOSE.shape[1], 3), np.float32)
+        hand_points[..., :2] = xy[HAND_FROM_BLAZEPOSE]
+        hand_points[..., 2] = scores[HAND_FROM_BLAZEPOSE]
+        pose = Pose(keypoints=keypoints, score=presence, box=box, hand_points=hand_points)
         target = Roi.from_alignment(xy[33], xy[34])
         return pose, target if target.size >= 1.0 else None
 
