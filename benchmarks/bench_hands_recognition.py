@@ -77,12 +77,13 @@ from reference import reference_ms  # noqa: E402 - beside this script
 from pose_ros.core.hand import Handedness, HandLandmark, HandPose  # noqa: E402
 from pose_ros.core.keypoints import Pose  # noqa: E402
 from pose_ros.gestures.language import load_gestures  # noqa: E402
+from pose_ros.hands.estimator import HandSource  # noqa: E402
 
-BENCH_VERSION = '1'
+BENCH_VERSION = '2'
 GESTURES_FILE = HERE.parent / 'pose_ros' / 'config' / 'gestures_hands.yaml'
 TRUTH_SCORE = 0.9
 SIDES = ('left', 'right')                     # slot 0, 1 = Handedness.LEFT, RIGHT
-SOURCES = ('tracked', 'arm', 'palm')
+SOURCES = tuple(s.value for s in HandSource)  # hand_source: index here, -1 none
 DIST_BINS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.01)
 REFERENCE_EVERY = 40                           # frames between reference measurements
 THREE_LAG = 5                                  # frames between the three people's poses
