@@ -72,7 +72,7 @@ presence score):
   joints (0 = straight, 90 = every joint at a right angle): a finger at its knuckle (MCP),
   middle (PIP) and end (DIP) joints, the thumb at its own MCP and IP. From joint angles,
   so it does not depend on the hand's size or distance. "Index extended, others curled"
-  is ``curl(right_hand, index)`` below 25 and the other fingers' curls above 50. In the
+  is ``curl(right_hand, index)`` below 25 and the other fingers' curls above 58. In the
   image a straight finger stays straight (0) from every side, while a curled one bending
   toward or away from the camera is foreshortened: the tests' synthetic fists, 80 at each
   joint, read 62 to 72 palm or back to the camera and 80 side on. A finger bent in a
