@@ -49,7 +49,7 @@ ARM_SIZE = 1.5
 # ARM_SIZE * UPPER_ARM_FLOOR upper-arm lengths: 1.2, the true hand region's side.
 UPPER_ARM_FLOOR = 0.8
 # From the body model's hand points: the centre lies HAND_POINTS_CENTER of the way from the
-# wrist to the middle of the index and little-finger knuckles, beyond it, and the side is
+# wrist to the middle of the index and little-finger knuckles, and the side is
 # HAND_POINTS_SIZE times that distance. Fitted on BlazePose full's points against the true
 # hand's landmark region on rendered people (three bodies, 1.5 and 2.5 m, open palm, fist,
 # relaxed, pointing): centre 0.55 to 2.1 of the way (median 0.95), side 2.5 to 4.9 times
