@@ -63,7 +63,8 @@ class HandEstimatorOptions:
     the shoulder's, for the upper arm to set the region's least size; the knuckles', for
     the body model's hand points).
     ``refine``: run the landmark model a second time on the region its first landmarks
-    give, when the region came from the arm (a guess) or a palm (the palm only).
+    give, when the region came from the body's hand points or arm (a guess) or a palm
+    (the palm only).
     """
 
     model: str = DEFAULT_HAND_MODEL

@@ -96,7 +96,7 @@ _STRAIGHT = {'index': _curl(-15, -12, -7, 6), 'middle': _curl(-20, -7, -8, 0),
 _CURLED = {f: _curl(72, 95, 60) for f in ('index', 'middle', 'ring', 'pinky')}
 # A hand nobody is using: the rig's rest hand is flat (fingers straight, as an open palm
 # without the spread), so a raised "relaxed" hand would be an open palm. A resting hand
-# bends every joint a little, more toward the little finger: here 18 to 40 degrees, a mean
+# bends every joint a little, more toward the little finger: here 12 to 40 degrees, a mean
 # bend of 31 to 38 degrees per finger on the true 3D points of a raised hand.
 _RELAXED = {'index': _curl(18, 28, 12, 3), 'middle': _curl(22, 32, 14),
             'ring': _curl(26, 36, 14, -3), 'pinky': _curl(30, 40, 16, -6),
