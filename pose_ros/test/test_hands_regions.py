@@ -119,14 +119,15 @@ def test_arm_region_is_no_smaller_than_the_upper_arm_says():
     shoulder, elbow, wrist = np.array([300.0, 100.0]), np.array([300.0, 200.0]), \
         np.array([310.0, 183.0])
     forearm = np.hypot(*(wrist - elbow))
-    roi = region_from_arm(elbow, wrist, shoulder)
+    roi = region_from_arm(elbow, wrist, upper_arm_floor(shoulder, elbow))
     assert roi.size == pytest.approx(ARM_SIZE * UPPER_ARM_FLOOR * 100.0)
     assert roi.size > 3 * ARM_SIZE * forearm
     assert roi.center == pytest.approx(tuple(wrist + ARM_CENTER * (wrist - elbow)))
     assert roi.angle == pytest.approx(region_from_arm(elbow, wrist).angle)
     # A forearm longer than the floor keeps its own size.
     long_wrist = np.array([300.0, 350.0])
-    assert region_from_arm(elbow, long_wrist, shoulder).size == pytest.approx(ARM_SIZE * 150.0)
+    assert region_from_arm(elbow, long_wrist, upper_arm_floor(shoulder, elbow)).size \
+        == pytest.approx(ARM_SIZE * 150.0)
 
 
 def test_hand_point_region_lies_over_the_knuckles_upright_to_them():

@@ -234,3 +234,34 @@ def test_the_library_hand_scenes_show_their_shapes_with_the_hands_in_view(assets
             assert ((px[side] >= 0) & (px[side] < [w, h])).all(), (t, side)
             assert 1.0 <= cam[side][:, 2].min() and cam[side][:, 2].max() <= 2.2, (t, side)
     assert shown == expected
+
+
+def _curled_threshold() -> float:
+    """Return the example gesture file's "curled" curl (the hold_still fist's index)."""
+    from pathlib import Path
+
+    import yaml
+    path = Path(__file__).resolve().parents[1] / 'config' / 'gestures_hands.yaml'
+    fist = yaml.safe_load(path.read_text())['gestures']['hold_still']['when']['any'][0]['all']
+    index = next(c for c in fist if c.get('feature') == 'curl(right_hand, index)')
+    return float(index['above'])
+
+
+@pytest.mark.parametrize('body', BODIES)
+def test_the_example_files_curled_threshold_parts_relaxed_hands_from_fists(assets, body):
+    # On the image's true points, each curled shape's least curled finger reads above the
+    # threshold and a relaxed hand's below it, palm to the camera or turned away.
+    from pose_ros.gestures import hand_shape
+    curled = _curled_threshold()
+    for twist in (-45, -30, -15, 150):
+        arms = RAISED.replace('0,-30,0', f'0,{twist},0').replace('0,30,0', f'0,{-twist},0')
+        for shape in (HandShape.RELAXED, HandShape.FIST, HandShape.THUMBS_UP):
+            scene = parse_scene(scene_with(BODIES[body], f'hands={shape.value}', arms))
+            poser = Poser(scene, assets)
+            for side, px in poser.hands_at(0.5)[1].items():
+                least = min(hand_shape.curl(px[list(map(int, hand_shape.curl_chain(f)))])
+                            for f in FINGER_PIPS)
+                if shape is HandShape.RELAXED:
+                    assert least < curled, (twist, side, least)
+                else:
+                    assert least > curled, (shape, twist, side, least)

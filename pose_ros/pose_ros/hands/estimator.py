@@ -203,7 +203,7 @@ class HandEstimator:
                                            points[HandPoint.PINKY], least)
             if hand is not None:
                 candidates.append((hand, HandSource.HAND_POINTS))
-        arm = region_from_arm(elbow, wrist, shoulder if least else None) if usable else None
+        arm = region_from_arm(elbow, wrist, least) if usable else None
         if arm is not None:
             candidates.append((arm, HandSource.ARM))
         for roi, source in candidates:

@@ -99,13 +99,12 @@ def region_from_landmarks(xy: np.ndarray) -> Roi | None:
 
 
 def region_from_arm(elbow: np.ndarray, wrist: np.ndarray,
-                    shoulder: np.ndarray | None = None) -> Roi | None:
+                    least_side: float = 0.0) -> Roi | None:
     """Return where the hand is expected beyond ``wrist``, along the forearm from ``elbow``.
 
-    With ``shoulder`` the side is at least the upper arm's floor (``UPPER_ARM_FLOOR``),
-    for a forearm foreshortened toward the camera. None when the forearm is shorter than
-    ``MIN_SIZE`` (seen end-on, or a bad keypoint): its direction says nothing about where
-    the hand is.
+    ``least_side``: the side the region has at least (``upper_arm_floor``), for a forearm
+    foreshortened toward the camera. None when the forearm is shorter than ``MIN_SIZE``
+    (seen end-on, or a bad keypoint): its direction says nothing about where the hand is.
     """
     e = np.asarray(elbow, dtype=np.float64)[:2]
     w = np.asarray(wrist, dtype=np.float64)[:2]
@@ -113,11 +112,9 @@ def region_from_arm(elbow: np.ndarray, wrist: np.ndarray,
     length = float(np.hypot(*forearm))
     if not length >= MIN_SIZE:
         return None
-    side = ARM_SIZE * length
-    if shoulder is not None:
-        side = max(side, upper_arm_floor(shoulder, e))
     c = w + ARM_CENTER * forearm
-    return Roi((float(c[0]), float(c[1])), side, upright_angle(e, w))
+    return Roi((float(c[0]), float(c[1])), max(ARM_SIZE * length, least_side),
+               upright_angle(e, w))
 
 
 def region_from_hand_points(wrist: np.ndarray, index: np.ndarray, pinky: np.ndarray,
@@ -126,7 +123,7 @@ def region_from_hand_points(wrist: np.ndarray, index: np.ndarray, pinky: np.ndar
 
     Upright is from the wrist to between the knuckles. ``least_side``: the side the region
     has at least, for a hand pointing at the camera, whose knuckles then lie near the wrist
-    in the image (``region_from_arm``'s upper-arm floor). None when the knuckles lie within
+    in the image (``upper_arm_floor``). None when the knuckles lie within
     ``MIN_SIZE`` of the wrist: their direction says nothing.
     """
     w = np.asarray(wrist, dtype=np.float64)[:2]
