@@ -440,6 +440,24 @@ def distance_table(instances: list[dict]) -> list[dict]:
     return rows
 
 
+def halves(instances: list[dict], holds: dict[str, float]) -> dict[str, list[dict]]:
+    """Per-gesture rows for the first and the second half of the sessions, by seed.
+
+    Two independent samples of people, rooms and distances (each half of a run of 12 or
+    more seeds covers every distance stratum): where their recall differs a lot, the
+    pooled figure is not yet to be trusted.
+    """
+    seeds = sorted({_seed(r['clip']) for r in instances})
+    cut = seeds[len(seeds) // 2] if seeds else 0
+    return {'first': gesture_rows([r for r in instances if _seed(r['clip']) < cut], holds),
+            'second': gesture_rows([r for r in instances if _seed(r['clip']) >= cut], holds),
+            'cut': cut}
+
+
+def _seed(clip: str) -> int:
+    return int(clip.split('-')[-2])
+
+
 def works_up_to(rows: list[dict]) -> float | None:
     """Return the far edge of the last bin, nearest first, with pooled recall >= WORKS_RECALL."""
     edge = None
@@ -512,6 +530,7 @@ def summarise(results: list[dict], gestures, run: dict) -> dict:
             'clips': {'sessions': len(sessions), 'everyday': len(every)},
             'session_minutes': sum(r['duration'] for r in sessions) / 60,
             'per_gesture': gesture_rows(inst, holds),
+            'halves': halves([i for r in sessions for i in r['instances']], holds),
             'false_sessions': false, 'everyday': ev,
             'keypoint_error': {'median': _q(errors, 50), 'p95': _q(errors, 95),
                                'n': len(errors), 'visible_median': _q(visible, 50),
@@ -568,6 +587,12 @@ def markdown(s: dict) -> str:
                 f'{_f(g["median_s"])} s | {_pct(g["teleop"], n)} | {_pct(g["truth"], n)} | '
                 f'{_f(g["hand_found"] and 100 * g["hand_found"], ".0f")} % | '
                 f'{fs[g["gesture"]]} |')
+        hv = r['halves']
+        lines += ['', (f'Recall in the two halves of the sessions (seeds below {hv["cut"]} / '
+                       'the others): ' + ', '.join(
+                           f'{a["gesture"]} {_pct(a["recognised"], a["made"])} / '
+                           f'{_pct(b["recognised"], b["made"])}'
+                           for a, b in zip(hv['first'], hv['second'])) + '.')]
         fr = r['false_sessions']['recognizer']
         ft = r['false_sessions']['truth_recognizer']
         e = r['everyday']

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'benchmarks'))
 
 from hand_scenes import (  # noqa: E402 - the benchmark's own module
     DISTANCE,
+    DISTANCE_STEP,
     HAND_GESTURES,
     NEGATIVES,
     RESOLUTIONS,
@@ -28,6 +29,16 @@ from pose_ros.rendering.timeline import Timeline  # noqa: E402
 
 SIDE = {'l': 'left', 'r': 'right'}
 TWIST = {'l': 'lowerarm02.L', 'r': 'lowerarm02.R'}
+
+
+@pytest.mark.parametrize('first', [1, 5])
+def test_six_consecutive_sessions_put_a_person_in_every_half_metre_of_the_range(first):
+    bins = set()
+    for seed in range(first, first + 6):
+        d = parse_scene(hand_session_plan(seed, RESOLUTIONS[0]).text).camera.distance
+        assert DISTANCE[0] <= d < DISTANCE[1]
+        bins.add(int((d - DISTANCE[0]) // DISTANCE_STEP))
+    assert bins == set(range(6))
 
 
 def _windows(plan):

@@ -181,6 +181,37 @@ def test_hand_model_is_not_a_body_model(hands):
         HandEstimator(HandEstimatorOptions(model='blazepose_full'))
 
 
+def test_hands_looked_for_side_by_side_are_the_ones_found_one_by_one(rendered):
+    # Two workers share out six searches (three people, two hands); the result, its order
+    # and the model-run count must not depend on it.
+    image, poses, _, _ = rendered
+    people = [dataclasses.replace(poses[0], track_id=i) for i in range(3)]
+    found = {}
+    for workers in (1, 2):
+        with HandEstimator(HandEstimatorOptions(workers=workers)) as estimator:
+            found[workers] = (estimator.estimate(image, people), estimator.landmark_runs)
+    (one, runs_one), (two, runs_two) = found[1], found[2]
+    assert runs_one == runs_two == 12  # hand points then refined, per hand
+    assert [(h.person, h.handedness, h.source) for h in two] \
+        == [(h.person, h.handedness, h.source) for h in one] \
+        == [(p, s, HandSource.HAND_POINTS) for p in range(3) for s in Handedness]
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a.keypoints, b.keypoints)
+
+
+@pytest.mark.parametrize('threads, workers, interpreters, each', [
+    (2, 2, 2, 1), (1, 2, 1, 1), (4, 2, 2, 2), (2, 1, 1, 2)])
+def test_the_hands_use_num_threads_in_all(threads, workers, interpreters, each):
+    with HandEstimator(HandEstimatorOptions(num_threads=threads, workers=workers)) as e:
+        assert [lm.runtime.num_threads for lm in e._landmarkers] == [each] * interpreters
+
+
+@pytest.mark.parametrize('workers', [0, 1.5])
+def test_workers_must_be_a_positive_integer(workers):
+    with pytest.raises(ValueError, match='workers'):
+        HandEstimator(HandEstimatorOptions(workers=workers))
+
+
 def test_closed_estimator_refuses(rendered):
     estimator = HandEstimator()
     estimator.close()

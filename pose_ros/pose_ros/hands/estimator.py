@@ -12,12 +12,13 @@ hand; the model's own handedness is kept as ``handedness_score``, how much it ag
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 import math
 import os
 import time
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -42,6 +43,8 @@ SHOULDER = {Handedness.LEFT: Keypoint.LEFT_SHOULDER, Handedness.RIGHT: Keypoint.
 # A hand whose landmark wrist lies farther than this (in region sides) from the body's
 # wrist is another hand (the person's other one, or someone else's) and is not taken.
 MAX_WRIST_OFFSET = 0.5
+T = TypeVar('T')
+R = TypeVar('R')
 
 
 class HandSource(Enum):
@@ -65,10 +68,16 @@ class HandEstimatorOptions:
     ``refine``: run the landmark model a second time on the region its first landmarks
     give, when the region came from the body's hand points or arm (a guess) or a palm
     (the palm only).
+    ``num_threads``: CPU threads for the hand models in all. ``workers``: hands looked for
+    at once (at most ``num_threads``), each worker with its own landmark interpreter and an
+    equal share of ``num_threads``. TFLite's invoke releases the GIL, and the landmark model
+    gains less from a second thread than a second hand gains from running beside the
+    first (``benchmarks/bench_hands.py``).
     """
 
     model: str = DEFAULT_HAND_MODEL
     num_threads: int = 2
+    workers: int = 2
     min_presence: float = 0.5
     min_wrist_score: float = 0.3
     min_palm_score: float = 0.5
@@ -104,9 +113,18 @@ class HandEstimator:
                  cache_dir: str | os.PathLike | None = None) -> None:
         check_score('min_presence', options.min_presence)
         check_score('min_wrist_score', options.min_wrist_score)
+        if not isinstance(options.workers, int) or options.workers < 1:
+            raise ValueError(f'workers must be an integer >= 1, got {options.workers!r}')
         resolved = resolve_model(options.model, cache_dir, kind='hands')
         self.options = options
-        self.landmarker = HandLandmarker(Runtime(resolved.model_path, options.num_threads))
+        # One interpreter per worker: an interpreter runs one invoke at a time.
+        # No more workers than threads: num_threads 1 means one thread, as for the body.
+        workers = max(1, min(options.workers, options.num_threads))
+        share = max(1, options.num_threads // workers)
+        self._landmarkers = [HandLandmarker(Runtime(resolved.model_path, share))
+                             for _ in range(workers)]
+        self.landmarker = self._landmarkers[0]
+        self._pool = ThreadPoolExecutor(workers - 1, 'hands') if workers > 1 else None
         self.palms = PalmDetector(Runtime(resolved.detector_path, options.num_threads),
                                   options.min_palm_score)
         self._tracked: dict[tuple[int, Handedness], Roi] = {}
@@ -124,7 +142,11 @@ class HandEstimator:
     def close(self) -> None:
         """Release the models; ``estimate`` raises afterwards."""
         self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.landmarker = self.palms = None  # type: ignore[assignment]
+        self._landmarkers = []
         self._tracked.clear()
 
     def reset(self) -> None:
@@ -145,15 +167,17 @@ class HandEstimator:
         self.landmark_runs = self.palm_runs = 0
         video = timestamp_s is not None and math.isfinite(timestamp_s)
         tracked, self._tracked = (self._tracked if video else {}), {}
+        jobs = [(index, pose, side) for index, pose in enumerate(poses) for side in Handedness]
         hands: list[Hand] = []
         blind = not poses
-        for index, pose in enumerate(poses):
-            for side in Handedness:
-                hand = self._arm_hand(rgb, pose, index, side, tracked)
-                if hand is None:
-                    blind = blind or not self._usable_arm(pose, side)
-                    continue
-                hands.append(hand)
+        searched = self._spread(
+            lambda lm, job: self._arm_hand(lm, rgb, job[1], job[0], job[2], tracked), jobs)
+        for (_, pose, side), (hand, runs) in zip(jobs, searched):
+            self.landmark_runs += runs
+            if hand is None:
+                blind = blind or not self._usable_arm(pose, side)
+                continue
+            hands.append(hand)
         if blind and self.options.palm_fallback:
             hands.extend(self._palm_hands(rgb, poses, hands))
         if video:
@@ -164,28 +188,50 @@ class HandEstimator:
         self.timings = {'total': time.perf_counter() - start}
         return hands
 
+    def _spread(self, work: Callable[[HandLandmarker, T], R], items: Sequence[T]) -> list[R]:
+        """Return ``work(landmarker, item)`` for each item, ``workers`` at a time, in order.
+
+        Each item is one hand's search: it reads only the frame, its pose or palm and last
+        frame's regions, so the results do not depend on how the items are shared out.
+        """
+        n = len(self._landmarkers)
+        if self._pool is None or len(items) < 2:
+            return [work(self.landmarker, item) for item in items]
+
+        def chunk(k: int) -> list[R]:
+            return [work(self._landmarkers[k], item) for item in items[k::n]]
+
+        futures = [self._pool.submit(chunk, k) for k in range(1, min(n, len(items)))]
+        out: list = [None] * len(items)
+        out[0::n] = chunk(0)
+        for k, future in enumerate(futures, start=1):
+            out[k::n] = future.result()
+        return out
+
     def _usable_arm(self, pose: Pose, side: Handedness) -> bool:
         elbow, wrist = ARM[side]
         return bool(min(pose.keypoints[elbow, 2], pose.keypoints[wrist, 2])
                     >= self.options.min_wrist_score)
 
-    def _look(self, rgb: np.ndarray, roi: Roi, refine: bool) -> tuple[HandLandmarks, Roi] | None:
-        """Run the landmark model in ``roi`` (twice when refining); None if no hand."""
-        found = self.landmarker.run(rgb, roi)
-        self.landmark_runs += 1
+    def _look(self, lm: HandLandmarker, rgb: np.ndarray, roi: Roi, refine: bool
+              ) -> tuple[tuple[HandLandmarks, Roi] | None, int]:
+        """Run the landmark model in ``roi`` (twice when refining): (hand or None, runs)."""
+        found = lm.run(rgb, roi)
         if found.presence < self.options.min_presence:
-            return None
+            return None, 1
         if refine:
             better = region_from_landmarks(found.keypoints)
             if better is not None:
-                again = self.landmarker.run(rgb, better)
-                self.landmark_runs += 1
+                again = lm.run(rgb, better)
                 if again.presence >= self.options.min_presence:
-                    return again, better
-        return found, roi
+                    return (again, better), 2
+                return (found, roi), 2
+        return (found, roi), 1
 
-    def _arm_hand(self, rgb: np.ndarray, pose: Pose, index: int, side: Handedness,
-                  tracked: dict[tuple[int, Handedness], Roi]) -> Hand | None:
+    def _arm_hand(self, lm: HandLandmarker, rgb: np.ndarray, pose: Pose, index: int,
+                  side: Handedness, tracked: dict[tuple[int, Handedness], Roi]
+                  ) -> tuple[Hand | None, int]:
+        """Return the hand found at ``side`` of ``pose`` (or None) and the model runs."""
         elbow, wrist = (pose.keypoints[k] for k in ARM[side])
         usable = self._usable_arm(pose, side)
         candidates: list[tuple[Roi, HandSource]] = []
@@ -206,16 +252,19 @@ class HandEstimator:
         arm = region_from_arm(elbow, wrist, least) if usable else None
         if arm is not None:
             candidates.append((arm, HandSource.ARM))
+        runs = 0
         for roi, source in candidates:
-            seen = self._look(rgb, roi, self.options.refine and source is not HandSource.TRACKED)
+            seen, n = self._look(lm, rgb, roi,
+                                 self.options.refine and source is not HandSource.TRACKED)
+            runs += n
             if seen is None:
                 continue
             found, region = seen
             if usable and np.hypot(*(found.keypoints[0, :2] - wrist[:2])) \
                     > MAX_WRIST_OFFSET * region.size:
                 continue
-            return _hand(found, region, side, index, source, pose.track_id)
-        return None
+            return _hand(found, region, side, index, source, pose.track_id), runs
+        return None, runs
 
     def _palm_hands(self, rgb: np.ndarray, poses: Sequence[Pose],
                     found: list[Hand]) -> list[Hand]:
@@ -223,10 +272,12 @@ class HandEstimator:
         palms = self.palms.detect(rgb, self.options.max_palms)
         self.palm_runs += 1
         self.timings['palm'] = time.perf_counter() - t0
+        regions = [roi for roi in (palm.region() for palm in palms) if roi is not None]
+        looks = self._spread(lambda lm, roi: self._look(lm, rgb, roi, self.options.refine),
+                             regions)
         out: list[Hand] = []
-        for palm in palms:
-            roi = palm.region()
-            seen = self._look(rgb, roi, self.options.refine) if roi is not None else None
+        for seen, runs in looks:
+            self.landmark_runs += runs
             if seen is None:
                 continue
             lm, region = seen
