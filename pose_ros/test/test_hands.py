@@ -9,6 +9,7 @@ and 0.97. The bounds below allow about 1.6 times that.
 
 import dataclasses
 import math
+import time
 
 from hand_helpers import (
     HANDS_UP_SCENE,
@@ -197,6 +198,30 @@ def test_hands_looked_for_side_by_side_are_the_ones_found_one_by_one(rendered):
         == [(p, s, HandSource.HAND_POINTS) for p in range(3) for s in Handedness]
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a.keypoints, b.keypoints)
+
+
+def test_an_error_in_one_search_waits_for_the_other(rendered):
+    # Otherwise the next frame could run an interpreter that is still busy.
+    image, poses, _, _ = rendered
+    finished = []
+
+    def fails(rgb, roi):
+        raise RuntimeError('broken crop')
+
+    with HandEstimator(HandEstimatorOptions(workers=2)) as estimator:
+        slow_run = estimator._landmarkers[1].run
+
+        def slow(rgb, roi):
+            time.sleep(0.3)
+            found = slow_run(rgb, roi)
+            finished.append(True)
+            return found
+
+        estimator._landmarkers[0].run = fails
+        estimator._landmarkers[1].run = slow
+        with pytest.raises(RuntimeError, match='broken crop'):
+            estimator.estimate(image, poses)
+        assert finished
 
 
 @pytest.mark.parametrize('threads, workers, interpreters, each', [

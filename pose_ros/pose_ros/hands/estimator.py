@@ -12,7 +12,7 @@ hand; the model's own handedness is kept as ``handedness_score``, how much it ag
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
 import math
@@ -203,7 +203,10 @@ class HandEstimator:
 
         futures = [self._pool.submit(chunk, k) for k in range(1, min(n, len(items)))]
         out: list = [None] * len(items)
-        out[0::n] = chunk(0)
+        try:
+            out[0::n] = chunk(0)
+        finally:  # even on an error, no interpreter is still running when this returns
+            wait(futures)
         for k, future in enumerate(futures, start=1):
             out[k::n] = future.result()
         return out

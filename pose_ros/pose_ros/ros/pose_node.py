@@ -71,8 +71,9 @@ PARAMS = (
     params.Param('detector_path', '',
                  'BlazePose only: the person detector; empty means the one beside the model.',
                  read_only=True),
-    params.Param('num_threads', 2, 'CPU threads for inference.', minimum=1, maximum=64,
-                 read_only=True),
+    params.Param('num_threads', 2, "CPU threads for inference: the body model's, and the "
+                 "hand models' in all (two hands side by side, one thread each).",
+                 minimum=1, maximum=64, read_only=True),
     params.Param('delegate_path', '',
                  'Optional TFLite external delegate library (Edge TPU, GPU).', read_only=True),
     params.Param('max_persons', 6, 'At most this many persons per frame (multi-person models).',
