@@ -31,6 +31,9 @@ estimated at about 8 hours on one worker of the shared 2-core machine, from the 
 run's 0.25 s (640x480) and 0.43 s (1280x720) a frame all included; ``--budget-minutes``
 stops it early and a later run resumes from the cache.
 
+``--hands-model hands_lite`` measures the other hand model (its clips are cached apart);
+the report splits the sessions in two halves by seed, to show how much the figures move.
+
 Writes ``benchmarks/results/hands_recognition.{json,md}`` (``--quick``:
 ``output/hands_recognition_quick.*``).
 """
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 from collections import deque
+import functools
 import hashlib
 import json
 import os
@@ -78,6 +82,7 @@ from pose_ros.core.hand import Handedness, HandLandmark, HandPose  # noqa: E402
 from pose_ros.core.keypoints import Pose  # noqa: E402
 from pose_ros.gestures.language import load_gestures  # noqa: E402
 from pose_ros.hands.estimator import HandSource  # noqa: E402
+from pose_ros.models.registry import DEFAULT_HAND_MODEL, REGISTRY  # noqa: E402
 
 BENCH_VERSION = '2'
 GESTURES_FILE = HERE.parent / 'pose_ros' / 'config' / 'gestures_hands.yaml'
@@ -95,10 +100,10 @@ MIDDLE = (HandLandmark.WRIST, HandLandmark.MIDDLE_MCP, HandLandmark.MIDDLE_PIP,
 __all__ = ['main', 'hand_size_px']
 
 
-def model_paths() -> list[Path]:
+def model_paths(hands_model: str = DEFAULT_HAND_MODEL) -> list[Path]:
     root = Path(os.environ.get('POSE_ROS_MODELS', '~/.cache/pose_ros/models')).expanduser()
     return [root / n for n in ('pose_landmark_full.tflite', 'pose_detection.tflite',
-                               'hand_landmark_full.tflite', 'palm_detection_full.tflite')]
+                               *(f.filename for f in REGISTRY[hands_model].files))]
 
 
 def cache_dir() -> Path:
@@ -132,21 +137,20 @@ def hand_size_px(points_3d: np.ndarray, focal_px: float) -> float:
 
 # -- rendering and estimation (worker processes) -----------------------------------------
 
-_MODELS = None
+_MODELS: dict = {}
 
 
-def _models():
+def _models(hands_model: str):
     """Return (body estimator, hand estimator, hand estimator for three people)."""
-    global _MODELS
-    if _MODELS is None:
+    if hands_model not in _MODELS:
         from pose_ros.hands import HandEstimator, HandEstimatorOptions
         from pose_ros.pose.estimator import PoseEstimator, PoseEstimatorOptions
         body = PoseEstimator(PoseEstimatorOptions(
             model_path=str(model_paths()[0]), num_threads=2, smoothing=True,
             smoothing_min_cutoff=1.0, smoothing_beta=4.0))
-        _MODELS = (body, HandEstimator(HandEstimatorOptions(num_threads=2)),
-                   HandEstimator(HandEstimatorOptions(num_threads=2)))
-    return _MODELS
+        options = HandEstimatorOptions(model=hands_model, num_threads=2)
+        _MODELS[hands_model] = (body, HandEstimator(options), HandEstimator(options))
+    return _MODELS[hands_model]
 
 
 def _three(frames: deque, w: int) -> tuple[np.ndarray, list[Pose]]:
@@ -162,11 +166,11 @@ def _three(frames: deque, w: int) -> tuple[np.ndarray, list[Pose]]:
     return image, poses
 
 
-def process_clip(plan: ClipPlan, path: Path) -> dict:
+def process_clip(plan: ClipPlan, path: Path, hands_model: str = DEFAULT_HAND_MODEL) -> dict:
     """Render ``plan``, run the models on every frame, store hands, truth and times."""
     from pose_ros.rendering import Film, parse_scene
     scene = parse_scene(plan.text, f'{plan.name}.scene')
-    body, hands, hands3 = _models()
+    body, hands, hands3 = _models(hands_model)
     body.reset()
     hands.reset()
     hands3.reset()
@@ -248,9 +252,9 @@ def process_clip(plan: ClipPlan, path: Path) -> dict:
             'hands_ms': float(np.median(out['hands_ms'])), 'reference_ms': meta['reference_ms']}
 
 
-def _worker(args: tuple[ClipPlan, str]) -> dict:
+def _worker(args: tuple[ClipPlan, str], hands_model: str = DEFAULT_HAND_MODEL) -> dict:
     plan, path = args
-    return process_clip(plan, Path(path))
+    return process_clip(plan, Path(path), hands_model)
 
 
 # -- evaluation ------------------------------------------------------------------------
@@ -563,7 +567,8 @@ def markdown(s: dict) -> str:
               if run['quick'] else ''), '',
              (f'Machine: {s["machine"]}. BlazePose full through `PoseEstimator` (tracking and '
               'One Euro smoothing on, as pose_node), hands through `HandEstimator` (default '
-              'options: hand_landmark full, from the tracked body pose, regions tracked), '
+              f'options, `{run.get("hands_model", DEFAULT_HAND_MODEL)}`: from the tracked body '
+              'pose, regions tracked), '
               f'attached as `Pose.hands`; gestures `{Path(s["gestures_file"]).name}` through '
               f'`GestureRecognizer` and the full `Teleop`. Clips at {s["fps"]:g} frames/s, '
               f'people 1 to 4 m away, turned up to 30 degrees. {run["wall_minutes"]:.0f} min, '
@@ -691,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--evaluate-only', action='store_true',
                         help='no rendering: evaluate the clips already cached')
     parser.add_argument('--gestures', type=Path, default=GESTURES_FILE)
+    parser.add_argument('--hands-model', default=DEFAULT_HAND_MODEL,
+                        choices=sorted(n for n, m in REGISTRY.items() if m.kind == 'hands'))
     parser.add_argument('--out', type=Path, default=None)
     args = parser.parse_args(argv)
     if args.quick:
@@ -703,12 +710,13 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (HERE.parent / 'output' / 'hands_recognition_quick' if args.quick
                        else HERE / 'results' / 'hands_recognition')
     gestures = load_gestures(args.gestures)
-    missing_models = [p for p in model_paths() if not p.is_file()]
+    files = model_paths(args.hands_model)
+    missing_models = [p for p in files if not p.is_file()]
     if missing_models:
         print(f'missing {missing_models}: python -m pose_ros.models fetch blazepose_full; '
-              'python -m pose_ros.models fetch hands_full')
+              f'python -m pose_ros.models fetch {args.hands_model}')
         return 1
-    model_sha = hashlib.sha256(b''.join(p.read_bytes() for p in model_paths())).hexdigest()
+    model_sha = hashlib.sha256(b''.join(p.read_bytes() for p in files)).hexdigest()
     started = time.monotonic()
     ref_before = reference_ms()
     todo = plans(args)
@@ -720,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     stats = []
     if missing and not args.evaluate_only:
-        stats = render_clips(missing, paths, _worker, args.workers, args.budget_minutes, started,
+        work = functools.partial(_worker, hands_model=args.hands_model)
+        stats = render_clips(missing, paths, work, args.workers, args.budget_minutes, started,
                              lambda st: f'render {st["render_ms"]:.0f} ms, hands '
                                         f'{st["hands_ms"]:.1f} ms a frame')
     results = [evaluate_clip(load_clip(paths[p.name]), gestures) for p in todo
@@ -731,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
     run = {'machine': f'{platform.machine()}, {os.cpu_count()} cores, no GPU, shared; load '
                       f'average {os.getloadavg()[0]:.1f} at the end',
            'quick': args.quick, 'gestures': str(args.gestures), 'workers': args.workers,
+           'hands_model': args.hands_model,
            'reference_ms': statistics.median([ref_before, reference_ms()]),
            'wall_minutes': (time.monotonic() - started) / 60, 'rendered_this_run': len(stats),
            'latency_s': LATENCY_S}
