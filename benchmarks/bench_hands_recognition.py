@@ -444,7 +444,7 @@ def distance_table(instances: list[dict]) -> list[dict]:
     return rows
 
 
-def halves(instances: list[dict], holds: dict[str, float]) -> dict[str, list[dict]]:
+def halves(instances: list[dict], holds: dict[str, float]) -> dict:
     """Per-gesture rows for the first and the second half of the sessions, by seed.
 
     Two independent samples of people, rooms and distances (each half of a run of 12 or

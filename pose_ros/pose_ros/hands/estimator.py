@@ -70,9 +70,10 @@ class HandEstimatorOptions:
     (the palm only).
     ``num_threads``: CPU threads for the hand models in all. ``workers``: hands looked for
     at once (at most ``num_threads``), each worker with its own landmark interpreter and an
-    equal share of ``num_threads``. TFLite's invoke releases the GIL, and the landmark model
-    gains less from a second thread than a second hand gains from running beside the
-    first (``benchmarks/bench_hands.py``).
+    equal share of ``num_threads`` (the first ones one more where it does not divide).
+    TFLite's invoke releases the GIL, and the landmark model gains less from a second
+    thread than a second hand gains from running beside the first
+    (``benchmarks/bench_hands.py``).
     """
 
     model: str = DEFAULT_HAND_MODEL
@@ -113,16 +114,18 @@ class HandEstimator:
                  cache_dir: str | os.PathLike | None = None) -> None:
         check_score('min_presence', options.min_presence)
         check_score('min_wrist_score', options.min_wrist_score)
-        if not isinstance(options.workers, int) or options.workers < 1:
+        if isinstance(options.workers, bool) or not isinstance(options.workers, int) \
+                or options.workers < 1:
             raise ValueError(f'workers must be an integer >= 1, got {options.workers!r}')
         resolved = resolve_model(options.model, cache_dir, kind='hands')
         self.options = options
         # One interpreter per worker: an interpreter runs one invoke at a time.
         # No more workers than threads: num_threads 1 means one thread, as for the body.
         workers = max(1, min(options.workers, options.num_threads))
-        share = max(1, options.num_threads // workers)
+        shares = [options.num_threads // workers + (k < options.num_threads % workers)
+                  for k in range(workers)]
         self._landmarkers = [HandLandmarker(Runtime(resolved.model_path, share))
-                             for _ in range(workers)]
+                             for share in shares]
         self.landmarker = self._landmarkers[0]
         self._pool = ThreadPoolExecutor(workers - 1, 'hands') if workers > 1 else None
         self.palms = PalmDetector(Runtime(resolved.detector_path, options.num_threads),
@@ -165,6 +168,7 @@ class HandEstimator:
         check_rgb(rgb, 'HandEstimator.estimate()')
         start = time.perf_counter()
         self.landmark_runs = self.palm_runs = 0
+        self.timings = {}
         video = timestamp_s is not None and math.isfinite(timestamp_s)
         tracked, self._tracked = (self._tracked if video else {}), {}
         jobs = [(index, pose, side) for index, pose in enumerate(poses) for side in Handedness]
@@ -185,7 +189,7 @@ class HandEstimator:
                 region = region_from_landmarks(hand.keypoints)
                 if hand.track_id >= 0 and region is not None:
                     self._tracked[(hand.track_id, hand.handedness)] = region
-        self.timings = {'total': time.perf_counter() - start}
+        self.timings['total'] = time.perf_counter() - start
         return hands
 
     def _spread(self, work: Callable[[HandLandmarker, T], R], items: Sequence[T]) -> list[R]:

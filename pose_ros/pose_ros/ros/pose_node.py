@@ -72,7 +72,7 @@ PARAMS = (
                  'BlazePose only: the person detector; empty means the one beside the model.',
                  read_only=True),
     params.Param('num_threads', 2, "CPU threads for inference: the body model's, and the "
-                 "hand models' in all (two hands side by side, one thread each).",
+                 "hand models' in all (two hands side by side, sharing them).",
                  minimum=1, maximum=64, read_only=True),
     params.Param('delegate_path', '',
                  'Optional TFLite external delegate library (Edge TPU, GPU).', read_only=True),
