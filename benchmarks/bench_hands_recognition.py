@@ -462,11 +462,14 @@ def _seed(clip: str) -> int:
     return int(clip.split('-')[-2])
 
 
-def works_up_to(rows: list[dict]) -> float | None:
-    """Return the far edge of the last bin, nearest first, with pooled recall >= WORKS_RECALL."""
+def works_up_to(rows: list[dict], gesture: str | None = None) -> float | None:
+    """Return the far edge of the last bin, nearest first, with recall >= WORKS_RECALL.
+
+    Pooled over the hand gestures, or of ``gesture`` alone; bins without one are skipped.
+    """
     edge = None
     for r in rows:
-        a, b = r['pooled']
+        a, b = r['pooled'] if gesture is None else r['per_gesture'][gesture]
         if not b:
             continue
         if a / b < WORKS_RECALL:
@@ -540,6 +543,7 @@ def summarise(results: list[dict], gestures, run: dict) -> dict:
                                'n': len(errors), 'visible_median': _q(visible, 50),
                                'visible_p95': _q(visible, 95), 'by_distance': by_dist},
             'distance': dist, 'works_up_to_m': works_up_to(dist),
+            'works_up_to_m_by_gesture': {g: works_up_to(dist, g) for g in HAND_GESTURES},
             'timing': {k: med(k) for k in ('reference_ms', 'render_ms', 'estimate_ms',
                                            'invoke_ms', 'hands_ms', 'hands3_ms',
                                            'landmark_runs', 'hands_found', 'hands3_found')}
@@ -633,7 +637,10 @@ def markdown(s: dict) -> str:
                 f'{_f(kd["median"], ".3f")} / {_f(kd["p95"], ".3f")} | '
                 f'{_pct(*kd["found_in_view"])} | {_f(kd["hand_px"], ".0f")} |')
         lines += ['', (f'Hand recognition works (pooled recall >= {WORKS_RECALL:g} in every '
-                       f'bin from 1 m out) up to: {_f(r["works_up_to_m"], "g")} m.'), '']
+                       f'bin from 1 m out) up to: {_f(r["works_up_to_m"], "g")} m. Each '
+                       'gesture alone: ' + ', '.join(
+                           f'{g} {_f(m, "g")} m'
+                           for g, m in r['works_up_to_m_by_gesture'].items()) + '.'), '']
         t = r['timing']
         lines += [(f'Cost per frame (medians over clips; {t["frames_three"]} frames with '
                    'three people): body landmark invoke '
