@@ -24,11 +24,12 @@ from render_helpers import require_assets, require_gl
 
 from pose_ros.core.keypoints import HandPoint
 from pose_ros.hands import Handedness, HandEstimator, HandEstimatorOptions, HandSource
-from pose_ros.hands.estimator import ARM
+from pose_ros.hands.estimator import ARM, LOOK_AGAIN_PRESENCE
 from pose_ros.hands.landmarks import HandLandmarker
 from pose_ros.hands.regions import (
     ARM_CENTER,
     ARM_SIZE,
+    region_from_arm,
     region_from_hand_points,
     region_from_landmarks,
 )
@@ -173,7 +174,28 @@ def test_no_hand_on_the_wall(rendered):
     runtime = Runtime(resolve_model('hands_full', kind='hands').model_path)
     # Plain wall right of the person, below the raised left hand.
     lm = HandLandmarker(runtime).run(image, Roi((585.0, 360.0), 80.0, 0.0))
-    assert lm.presence < HandEstimatorOptions().min_presence
+    # Below even the score at which a first look is refined: no second run on a wall.
+    assert lm.presence < LOOK_AGAIN_PRESENCE < HandEstimatorOptions().min_presence
+
+
+def test_a_first_look_too_large_is_refined_though_it_scores_low(rendered, hands):
+    # Elbows placed 1.7 times as far from the wrists make the arm's regions too large and
+    # too far out: the hands are in them, but the model scores them below min_presence.
+    # The region their landmarks give holds the hand; a body model with no hand points
+    # (only the arm to go by) must still find both hands through it.
+    image, poses, truth, _ = rendered
+    kp = poses[0].keypoints.copy()
+    for elbow, wrist in ARM.values():
+        kp[elbow, :2] = kp[wrist, :2] + 1.7 * (kp[elbow, :2] - kp[wrist, :2])
+        first = hands.landmarker.run(image, region_from_arm(kp[elbow], kp[wrist]))
+        assert LOOK_AGAIN_PRESENCE <= first.presence < hands.options.min_presence
+    found = hands.estimate(image, [dataclasses.replace(poses[0], keypoints=kp,
+                                                       hand_points=None)])
+    assert sorted(h.handedness for h in found) == [Handedness.LEFT, Handedness.RIGHT]
+    assert hands.landmark_runs == 4  # a first look and a refined one per hand
+    for hand in found:
+        assert hand.source is HandSource.ARM and hand.score >= hands.options.min_presence
+        assert _median_error(hand, truth) < MAX_MEDIAN_ERROR
 
 
 def test_hand_model_is_not_a_body_model(hands):
