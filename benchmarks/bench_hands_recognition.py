@@ -189,7 +189,8 @@ def process_clip(plan: ClipPlan, path: Path, hands_model: str = DEFAULT_HAND_MOD
            'hand_size': np.zeros((n, 2), np.float32),
            'render_ms': np.zeros(n, np.float32), 'estimate_ms': np.zeros(n, np.float32),
            'invoke_ms': np.full(n, np.nan, np.float32), 'hands_ms': np.zeros(n, np.float32),
-           'landmark_runs': np.zeros(n, np.int8), 'palm_runs': np.zeros(n, np.int8),
+           'landmark_runs': np.zeros(n, np.int8), 'recrop_runs': np.zeros(n, np.int8),
+           'palm_runs': np.zeros(n, np.int8),
            'hands3_ms': np.full(n, np.nan, np.float32), 'persons3': np.zeros(n, np.int8),
            'hands3_found': np.zeros(n, np.int8)}
     recent: deque = deque(maxlen=2 * THREE_LAG + 1)
@@ -209,6 +210,7 @@ def process_clip(plan: ClipPlan, path: Path, hands_model: str = DEFAULT_HAND_MOD
             out['estimate_ms'][i] = (t2 - t1) * 1e3
             out['hands_ms'][i] = (t3 - t2) * 1e3
             out['landmark_runs'][i] = hands.landmark_runs
+            out['recrop_runs'][i] = hands.recrop_runs
             out['palm_runs'][i] = hands.palm_runs
             out['persons'][i] = len(poses)
             if poses:
@@ -397,6 +399,8 @@ def timing_of(clip: dict) -> dict:
             'hands3_ms': med('hands3_ms', three), 'frames_three': int(three.sum()),
             'landmark_runs': float(np.mean(clip['landmark_runs'][with_person]))
             if with_person.any() else None,
+            'recrop_runs': float(np.mean(clip['recrop_runs'][with_person]))
+            if with_person.any() and 'recrop_runs' in clip else None,
             'palm_frames': int((clip['palm_runs'] > 0).sum()),
             'hands_found': float(np.isfinite(clip['hand_kp'][with_person, :, 0, 0]).sum(axis=1)
                                  .mean()) if with_person.any() else None,
@@ -546,7 +550,8 @@ def summarise(results: list[dict], gestures, run: dict) -> dict:
             'works_up_to_m_by_gesture': {g: works_up_to(dist, g) for g in HAND_GESTURES},
             'timing': {k: med(k) for k in ('reference_ms', 'render_ms', 'estimate_ms',
                                            'invoke_ms', 'hands_ms', 'hands3_ms',
-                                           'landmark_runs', 'hands_found', 'hands3_found')}
+                                           'landmark_runs', 'recrop_runs', 'hands_found',
+                                           'hands3_found')}
             | {'hands_over_invoke': ratio('hands_ms', 'invoke_ms'),
                'hands3_over_invoke': ratio('hands3_ms', 'invoke_ms'),
                'hands_over_reference': ratio('hands_ms', 'reference_ms'),

@@ -178,23 +178,47 @@ def test_no_hand_on_the_wall(rendered):
     assert lm.presence < LOOK_AGAIN_PRESENCE < HandEstimatorOptions().min_presence
 
 
-def test_a_first_look_too_large_is_refined_though_it_scores_low(rendered, hands):
-    # Elbows placed 1.7 times as far from the wrists make the arm's regions too large and
-    # too far out: the hands are in them, but the model scores them below min_presence.
-    # The region their landmarks give holds the hand; a body model with no hand points
-    # (only the arm to go by) must still find both hands through it.
-    image, poses, truth, _ = rendered
-    kp = poses[0].keypoints.copy()
+def _stretched_arms(pose, factor: float, turn: float = 0.0):
+    """Return ``pose`` with each elbow ``factor`` times as far from its wrist, turned."""
+    kp = pose.keypoints.copy()
+    c, s = math.cos(turn), math.sin(turn)
     for elbow, wrist in ARM.values():
-        kp[elbow, :2] = kp[wrist, :2] + 1.7 * (kp[elbow, :2] - kp[wrist, :2])
-        first = hands.landmarker.run(image, region_from_arm(kp[elbow], kp[wrist]))
+        dx, dy = factor * (kp[elbow, :2] - kp[wrist, :2])
+        kp[elbow, :2] = kp[wrist, :2] + (c * dx - s * dy, s * dx + c * dy)
+    return dataclasses.replace(pose, keypoints=kp, hand_points=None)
+
+
+def test_a_first_look_too_large_is_re_cropped(rendered, hands):
+    # Elbows 1.7 times as far from the wrists make the arm's regions too large and too far
+    # out: the hands are in them, but the landmark model scores them below min_presence.
+    # Holistic's re-crop model places the hand in them, so a body model with no hand
+    # points (only the arm to go by) still finds both, one landmark run each.
+    image, poses, truth, _ = rendered
+    pose = _stretched_arms(poses[0], 1.7)
+    for elbow, wrist in ARM.values():
+        first = hands.landmarker.run(image, region_from_arm(pose.keypoints[elbow],
+                                                            pose.keypoints[wrist]))
         assert LOOK_AGAIN_PRESENCE <= first.presence < hands.options.min_presence
-    found = hands.estimate(image, [dataclasses.replace(poses[0], keypoints=kp,
-                                                       hand_points=None)])
+    found = hands.estimate(image, [pose])
     assert sorted(h.handedness for h in found) == [Handedness.LEFT, Handedness.RIGHT]
-    assert hands.landmark_runs == 4  # a first look and a refined one per hand
+    assert (hands.recrop_runs, hands.landmark_runs) == (2, 2)
     for hand in found:
         assert hand.source is HandSource.ARM and hand.score >= hands.options.min_presence
+        assert _median_error(hand, truth) < MAX_MEDIAN_ERROR
+    with HandEstimator(HandEstimatorOptions(refine=False)) as plain:
+        assert plain.estimate(image, [pose]) == []
+        assert (plain.recrop_runs, plain.landmark_runs) == (0, 2)
+
+
+def test_a_re_cropped_look_scoring_low_is_looked_at_again(rendered, hands):
+    # Elbows 2.2 times as far and turned 17 degrees: the re-cropped regions still score
+    # below min_presence (but not nothing), and the regions their landmarks give find the
+    # hands: a second landmark run per hand.
+    image, poses, truth, _ = rendered
+    found = hands.estimate(image, [_stretched_arms(poses[0], 2.2, -0.3)])
+    assert sorted(h.handedness for h in found) == [Handedness.LEFT, Handedness.RIGHT]
+    assert (hands.recrop_runs, hands.landmark_runs) == (2, 4)
+    for hand in found:
         assert _median_error(hand, truth) < MAX_MEDIAN_ERROR
 
 
@@ -213,9 +237,10 @@ def test_hands_looked_for_side_by_side_are_the_ones_found_one_by_one(rendered):
     found = {}
     for workers in (1, 2):
         with HandEstimator(HandEstimatorOptions(workers=workers)) as estimator:
-            found[workers] = (estimator.estimate(image, people), estimator.landmark_runs)
+            found[workers] = (estimator.estimate(image, people),
+                              (estimator.recrop_runs, estimator.landmark_runs))
     (one, runs_one), (two, runs_two) = found[1], found[2]
-    assert runs_one == runs_two == 12  # hand points then refined, per hand
+    assert runs_one == runs_two == (6, 6)  # hand points re-cropped, then one look, per hand
     assert [(h.person, h.handedness, h.source) for h in two] \
         == [(h.person, h.handedness, h.source) for h in one] \
         == [(p, s, HandSource.HAND_POINTS) for p in range(3) for s in Handedness]

@@ -67,6 +67,7 @@ class ResolvedModel:
     family: str
     model_path: str
     detector_path: str = ''
+    recrop_path: str = ''  # a hands model's region re-crop model (Holistic's hand_recrop)
 
 
 _TFHUB = 'https://tfhub.dev/google/lite-model/movenet/'
@@ -96,7 +97,8 @@ REGISTRY: dict[str, ModelSpec] = {
         family='mediapipe_hands',
         kind='hands',
         files=(
-            # As for BlazePose: the landmark model is model_path, the detector detector_path.
+            # As for BlazePose: the landmark model is model_path, the detector detector_path;
+            # third, Holistic's hand region re-crop model, recrop_path (both hands models).
             ModelFile('hand_landmark_full.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
                       '11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3',
                       5478917, 'Apache-2.0',
@@ -105,6 +107,10 @@ REGISTRY: dict[str, ModelSpec] = {
                       '1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54',
                       2339846, 'Apache-2.0',
                       member='mediapipe/modules/palm_detection/palm_detection_full.tflite'),
+            ModelFile('hand_recrop.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      '67d996ce96f9d36fe17d2693022c6da93168026ab2f028f9e2365398d8ac7d5d',
+                      123792, 'Apache-2.0',
+                      member='mediapipe/modules/holistic_landmark/hand_recrop.tflite'),
         )),
     'hands_lite': ModelSpec(
         name='hands_lite',
@@ -120,6 +126,10 @@ REGISTRY: dict[str, ModelSpec] = {
                       'e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18',
                       1985440, 'Apache-2.0',
                       member='mediapipe/modules/palm_detection/palm_detection_lite.tflite'),
+            ModelFile('hand_recrop.tflite', PYPI_PREFIX + MEDIAPIPE_REQUIREMENT,
+                      '67d996ce96f9d36fe17d2693022c6da93168026ab2f028f9e2365398d8ac7d5d',
+                      123792, 'Apache-2.0',
+                      member='mediapipe/modules/holistic_landmark/hand_recrop.tflite'),
         )),
     'movenet_lightning': ModelSpec(
         name='movenet_lightning',
@@ -237,7 +247,8 @@ def resolve_model(name_or_path: str, cache_dir: str | os.PathLike | None = None,
                     f'{f.size}; fetch it again with: {fetch_command(name)}')
             paths.append(str(path))
         return ResolvedModel(name=name, family=spec.family, model_path=paths[0],
-                             detector_path=paths[1] if len(paths) > 1 else '')
+                             detector_path=paths[1] if len(paths) > 1 else '',
+                             recrop_path=paths[2] if len(paths) > 2 else '')
     path = Path(name).expanduser()
     if path.is_file():
         return ResolvedModel(name=path.stem, family='', model_path=str(path.resolve()))
