@@ -9,7 +9,8 @@ pixels), as MediaPipe's hand and holistic graphs do: from a palm detection
 As MediaPipe Holistic does, a body model that gives points on the hand (BlazePose's index
 and little-finger knuckles, ``Pose.hand_points``) places the region from them and the
 wrist; for the other families, or hand points too unsure, the region is extrapolated
-along the forearm from elbow and wrist. Either is refined from the hand's own landmarks.
+along the forearm from elbow and wrist. Either is then re-cropped (``recrop``), as
+Holistic does, and a look that scores low is refined from the hand's own landmarks.
 """
 
 from __future__ import annotations
