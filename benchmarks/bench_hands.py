@@ -3,10 +3,10 @@
 On one rendered frame (the hands-up scene of the hand tests, 640x480): the body model's bare
 ``invoke()`` (BlazePose full landmark model), and ``HandEstimator.estimate`` tracking both
 hands (one hand_landmark run per hand), from the body's hand points (per hand a hand_recrop
-run on the region they give, then one hand_landmark run) and by palm detection alone (no body); and a video frame as pose_node runs it
-with hands on: the whole body estimate (tracking, smoothing), then the tracked hands.
-Medians, in milliseconds and as ratios to ``reference_ms`` and to the body invoke measured
-in the same run.
+run on the region they give, then one hand_landmark run) and by palm detection alone (no
+body); and a video frame as pose_node runs it with hands on: the whole body estimate
+(tracking, smoothing), then the tracked hands. Medians, in milliseconds and as ratios to
+``reference_ms`` and to the body invoke measured in the same run.
 
 ``--workers 1`` looks for the hands one after the other (the default, 2, side by side);
 the tracked hands are also measured both ways in alternating rounds.
