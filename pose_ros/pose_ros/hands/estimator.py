@@ -49,8 +49,8 @@ MAX_WRIST_OFFSET = 0.5
 # too large, turned or off centre can hold the hand and still score low. On the tests'
 # rendered person (640x480, 1.4 m), of 500 regions 1 to 3 times the true one, up to 0.4 of
 # its side off centre and turned by 0 or 29 degrees, the landmark model found the hand in
-# 153 directly; in 379 on the region the re-crop model gave (a 2 ms run beside 11 ms for
-# the landmark model, same machine); and in 465 when a re-cropped look scoring at least
+# 153 directly; in 379 on the region the re-crop model gave (a run taking 0.20 of the
+# landmark model's, timed side by side); and in 465 when a re-cropped look scoring at least
 # this, but below min_presence, was looked at again on the region its landmarks give
 # (median error 0.035 hand lengths, p90 0.09). A plain wall scores 0.001.
 LOOK_AGAIN_PRESENCE = 0.02
