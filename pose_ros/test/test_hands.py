@@ -26,6 +26,7 @@ from pose_ros.core.keypoints import HandPoint
 from pose_ros.hands import Handedness, HandEstimator, HandEstimatorOptions, HandSource
 from pose_ros.hands.estimator import ARM, LOOK_AGAIN_PRESENCE
 from pose_ros.hands.landmarks import HandLandmarker
+from pose_ros.hands.recrop import HandRecropper
 from pose_ros.hands.regions import (
     ARM_CENTER,
     ARM_SIZE,
@@ -220,6 +221,29 @@ def test_a_re_cropped_look_scoring_low_is_looked_at_again(rendered, hands):
     assert (hands.recrop_runs, hands.landmark_runs) == (2, 4)
     for hand in found:
         assert _median_error(hand, truth) < MAX_MEDIAN_ERROR
+
+
+def test_the_re_crop_model_places_the_true_hand(rendered):
+    # Its two points, decoded to a region in image pixels, must land on the rig's hand
+    # from the hand's own region and from one 1.7 times too large and a third off centre.
+    image, _, truth, _ = rendered
+    recrop = HandRecropper(Runtime(resolve_model('hands_full', kind='hands').recrop_path))
+    for side in Handedness:
+        true = region_from_landmarks(truth[side])
+        off = Roi((true.center[0] + 0.3 * true.size, true.center[1]), 1.7 * true.size,
+                  true.angle)
+        for roi in (true, off):
+            got = recrop.run(image, roi)
+            assert np.hypot(*np.subtract(got.center, true.center)) < 0.15 * true.size, side
+            assert 0.7 * true.size < got.size < 1.2 * true.size, side
+            assert abs(math.remainder(got.angle - true.angle, 2 * math.pi)) \
+                < math.radians(20), side
+
+
+def test_the_re_crop_model_refuses_another_model():
+    _require_models()
+    with pytest.raises(ValueError, match='not the hand re-crop model'):
+        HandRecropper(Runtime(resolve_model('hands_full', kind='hands').model_path))
 
 
 def test_hand_model_is_not_a_body_model(hands):
